@@ -1,0 +1,247 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "msg.h"
+
+/* The table entry for a long or short option, searching included tables. */
+static const struct poptOption *cmd_find_opt(const struct poptOption *t,
+					     const char *lng, size_t lnglen,
+					     char shrt)
+{
+	const struct poptOption *hit;
+
+	for (; t->longName || t->shortName || t->argInfo || t->arg; t++) {
+		if ((t->argInfo & POPT_ARG_MASK) == POPT_ARG_INCLUDE_TABLE) {
+			hit = cmd_find_opt(t->arg, lng, lnglen, shrt);
+			if (hit)
+				return hit;
+			continue;
+		}
+		if (lng && t->longName && strlen(t->longName) == lnglen &&
+		    !strncmp(t->longName, lng, lnglen))
+			return t;
+		if (!lng && shrt && t->shortName == shrt)
+			return t;
+	}
+	return NULL;
+}
+
+static int cmd_takes_value(const struct poptOption *o)
+{
+	switch (o->argInfo & POPT_ARG_MASK) {
+	case POPT_ARG_NONE:
+	case POPT_ARG_VAL:
+	case POPT_ARG_CALLBACK:
+	case POPT_ARG_INCLUDE_TABLE:
+	case POPT_ARG_INTL_DOMAIN:
+		return 0;
+	}
+	return 1;
+}
+
+static int cmd_is_negative_number(const char *s)
+{
+	return s[0] == '-' && s[1] >= '0' && s[1] <= '9';
+}
+
+/*
+ * popt reads "-16" as an option.  So the arguments are split here, with the
+ * table's own knowledge of which options take a value, into options first,
+ * then "--", then the operands in their order; popt then sees nothing
+ * ambiguous.  Unknown options are left for popt to report.
+ */
+static const char **cmd_reorder(const struct poptOption *table, int argc,
+				const char **argv, int flags)
+{
+	const char **out = calloc((size_t)argc + 2, sizeof *out);
+	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
+	int n = 0, nops = 0, i;
+
+	if (!out || !ops) {
+		free(out);
+		free(ops);
+		return NULL;
+	}
+	out[n++] = argv[0];
+	for (i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		const struct poptOption *o;
+
+		if (!strcmp(s, "--")) {
+			for (i++; i < argc; i++)
+				ops[nops++] = argv[i];
+			break;
+		}
+		if (s[0] != '-' || s[1] == '\0' ||
+		    ((flags & CMD_NEGATIVE_OPERANDS) && cmd_is_negative_number(s))) {
+			ops[nops++] = s;
+			continue;
+		}
+		out[n++] = s;
+		if (s[1] == '-') {
+			const char *eq = strchr(s + 2, '=');
+			size_t len = eq ? (size_t)(eq - s - 2) : strlen(s + 2);
+
+			o = cmd_find_opt(table, s + 2, len, 0);
+			if (o && !eq && cmd_takes_value(o) && i + 1 < argc)
+				out[n++] = argv[++i];
+			continue;
+		}
+		/* A cluster "-ua" or "-c16": a value-taking letter ends it. */
+		for (const char *c = s + 1; *c; c++) {
+			o = cmd_find_opt(table, NULL, 0, *c);
+			if (!o)
+				break;
+			if (cmd_takes_value(o)) {
+				if (!c[1] && i + 1 < argc)
+					out[n++] = argv[++i];
+				break;
+			}
+		}
+	}
+	out[n++] = "--";
+	memcpy(out + n, ops, (size_t)nops * sizeof *ops);
+	out[n + nops] = NULL;
+	free(ops);
+	return out;
+}
+
+int cmd_parse(const char *cmd, const struct poptOption *table,
+	      const char *operands, int min, int max, int flags, int argc,
+	      const char **argv, struct cmd_args *a)
+{
+	char name[64];
+	int rc, n;
+
+	memset(a, 0, sizeof *a);
+	a->argv = cmd_reorder(table, argc, argv, flags);
+	if (!a->argv)
+		return mm_error(cmd, NULL, "out of memory");
+	for (n = 0; a->argv[n]; n++)
+		;
+	snprintf(name, sizeof name, "mmtool %s", cmd);
+	a->con = poptGetContext(name, n, a->argv, table, 0);
+	poptSetOtherOptionHelp(a->con, operands);
+	while ((rc = poptGetNextOpt(a->con)) > 0)
+		;
+	if (rc < -1) {
+		rc = mm_error(cmd, NULL, "%s: %s (see 'mmtool %s --help')",
+			      poptBadOption(a->con, POPT_BADOPTION_NOALIAS),
+			      poptStrerror(rc), cmd);
+		cmd_args_free(a);
+		return rc;
+	}
+	a->args = poptGetArgs(a->con);
+	if (!a->args) {
+		static const char *none[] = { NULL };
+
+		a->args = none;
+	}
+	for (a->nargs = 0; a->args[a->nargs]; a->nargs++)
+		;
+	if (a->nargs < min || (max >= 0 && a->nargs > max)) {
+		rc = mm_error(cmd, NULL, "%s operands; usage: mmtool %s %s",
+			      a->nargs < min ? "missing" : "too many", cmd,
+			      operands);
+		cmd_args_free(a);
+		return rc;
+	}
+	return -1;
+}
+
+void cmd_args_free(struct cmd_args *a)
+{
+	if (a->con)
+		poptFreeContext(a->con);
+	free(a->argv);
+	memset(a, 0, sizeof *a);
+}
+
+int cmd_map_error(const char *cmd, const char *path, int rc)
+{
+	if (rc == MAP_ETRUNC || rc == -EFAULT)
+		return mm_error(cmd, path,
+				"file changed under us: it shrank while mapped "
+				"(truncated by another process?)");
+	if (rc == -ENODEV)
+		return mm_error(cmd, path, "cannot be mapped: %s", strerror(-rc));
+	return mm_error(cmd, path, "%s", strerror(-rc));
+}
+
+int cmd_open(const char *cmd, const char *path, int flags, struct map_file *f)
+{
+	int rc;
+
+	if (!strcmp(path, "-"))
+		rc = map_open(f, NULL, STDIN_FILENO, flags);
+	else
+		rc = map_open(f, path, -1, flags);
+	if (rc == -EISDIR)
+		return mm_error(cmd, path, "is a directory");
+	if (rc)
+		return mm_error(cmd, path, "%s", strerror(-rc));
+	return 0;
+}
+
+static int cmd_num_error(const char *cmd, const char *what, const char *text,
+			 enum num_err e)
+{
+	return mm_error(cmd, NULL, "bad %s '%s': %s", what, text, num_strerror(e));
+}
+
+int cmd_u64(const char *cmd, const char *what, const char *text, uint64_t *out)
+{
+	enum num_err e = num_parse_u64(text, out);
+
+	return e ? cmd_num_error(cmd, what, text, e) : 0;
+}
+
+int cmd_offset(const char *cmd, const char *what, const char *text,
+	       struct num_offset *out)
+{
+	enum num_err e = num_parse_offset(text, out);
+
+	return e ? cmd_num_error(cmd, what, text, e) : 0;
+}
+
+int cmd_range(const char *cmd, const char *text, struct num_range *out)
+{
+	enum num_err e = num_parse_range(text, out);
+
+	if (e == NUM_JUNK && !strpbrk(text, ":+"))
+		return mm_error(cmd, NULL,
+				"bad RANGE '%s': write START:END or START+LENGTH",
+				text);
+	return e ? cmd_num_error(cmd, "RANGE", text, e) : 0;
+}
+
+int cmd_lock(const char *cmd, const char *path, struct map_file *f,
+	     int exclusive)
+{
+	int rc;
+
+	do
+		rc = flock(f->fd, exclusive ? LOCK_EX : LOCK_SH);
+	while (rc < 0 && errno == EINTR);
+	return rc < 0 ? mm_error(cmd, path, "flock: %s", strerror(errno)) : 0;
+}
+
+int cmd_color(const char *cmd, const char *when, int fd, int *on)
+{
+	const char *no = getenv("NO_COLOR");
+
+	if (!when || !strcmp(when, "auto"))
+		*on = isatty(fd) && !(no && *no);
+	else if (!strcmp(when, "always"))
+		*on = 1;
+	else if (!strcmp(when, "never"))
+		*on = 0;
+	else
+		return mm_error(cmd, NULL,
+				"bad --color '%s': use auto, always or never", when);
+	return 0;
+}

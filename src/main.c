@@ -1,0 +1,124 @@
+/*
+ * mmtool: the front end.  Reads the global options, finds the command in
+ * the table, and hands it the rest of argv.  The only exit() is here.
+ */
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "msg.h"
+#include "version.h"
+
+static const struct cmd *const main_cmds[] = {
+	&cmd_peek, &cmd_poke, &cmd_grep, &cmd_flush, &cmd_info,
+};
+#define MAIN_NCMDS (sizeof main_cmds / sizeof main_cmds[0])
+
+static const struct cmd *main_find(const char *name)
+{
+	for (size_t i = 0; i < MAIN_NCMDS; i++)
+		if (!strcmp(main_cmds[i]->name, name))
+			return main_cmds[i];
+	return NULL;
+}
+
+static void main_usage(FILE *fp)
+{
+	fputs("Usage: mmtool [--help] [--version] COMMAND [OPTIONS] ARGS...\n"
+	      "       mmtool help [COMMAND]\n\n"
+	      "Look inside a file, patch it in place, find bytes in it.\n\n"
+	      "Commands:\n", fp);
+	for (size_t i = 0; i < MAIN_NCMDS; i++)
+		fprintf(fp, "  %-6s %s\n", main_cmds[i]->name, main_cmds[i]->summary);
+	fputs("\nOptions:\n"
+	      "  -h, --help     show this help\n"
+	      "  -V, --version  show the version\n\n"
+	      "'mmtool COMMAND --help' lists a command's options; see mmtool(1).\n",
+	      fp);
+}
+
+static int main_unknown(const char *what)
+{
+	char list[128] = "";
+
+	for (size_t i = 0; i < MAIN_NCMDS; i++) {
+		strcat(list, main_cmds[i]->name);
+		strcat(list, i + 1 < MAIN_NCMDS ? ", " : "");
+	}
+	return mm_error(NULL, NULL, "unknown command '%s' (commands: %s; see 'mmtool --help')",
+			what, list);
+}
+
+static int main_run(int argc, const char **argv)
+{
+	enum { MAIN_HELP = 1, MAIN_VERSION };
+	struct poptOption table[] = {
+		{ "help", 'h', POPT_ARG_NONE, NULL, MAIN_HELP, "show this help", NULL },
+		{ "version", 'V', POPT_ARG_NONE, NULL, MAIN_VERSION, "show the version", NULL },
+		POPT_TABLEEND
+	};
+	const struct cmd *c;
+	poptContext con;
+	const char **rest;
+	int rc, nrest;
+
+	/* POSIXMEHARDER: stop at the command name; its options are its own. */
+	con = poptGetContext("mmtool", argc, argv, table, POPT_CONTEXT_POSIXMEHARDER);
+	while ((rc = poptGetNextOpt(con)) > 0) {
+		if (rc == MAIN_HELP || rc == MAIN_VERSION) {
+			if (rc == MAIN_HELP)
+				main_usage(stdout);
+			else
+				printf("mmtool %s\n", MM_VERSION);
+			poptFreeContext(con);
+			return fflush(stdout) ? MM_EXIT_ERROR : MM_EXIT_OK;
+		}
+	}
+	if (rc < -1) {
+		rc = mm_error(NULL, NULL, "%s: %s (see 'mmtool --help')",
+			      poptBadOption(con, POPT_BADOPTION_NOALIAS),
+			      poptStrerror(rc));
+		poptFreeContext(con);
+		return rc;
+	}
+	rest = poptGetArgs(con);
+	nrest = 0;
+	while (rest && rest[nrest])
+		nrest++;
+	if (nrest == 0) {
+		main_usage(stderr);
+		poptFreeContext(con);
+		return MM_EXIT_ERROR;
+	}
+	if (!strcmp(rest[0], "help")) {
+		const char *help_argv[] = { NULL, "--help", NULL };
+
+		if (nrest == 1) {
+			main_usage(stdout);
+			rc = MM_EXIT_OK;
+		} else if (!(c = main_find(rest[1]))) {
+			rc = main_unknown(rest[1]);
+		} else {
+			help_argv[0] = c->name;
+			rc = c->run(2, help_argv);
+		}
+		poptFreeContext(con);
+		return rc;
+	}
+	c = main_find(rest[0]);
+	rc = c ? c->run(nrest, rest) : main_unknown(rest[0]);
+	poptFreeContext(con);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = main_run(argc, (const char **)argv);
+
+	/* A write error on stdout (a full disk) must not pass for success. */
+	if (fflush(stdout) && rc == MM_EXIT_OK)
+		rc = mm_error(NULL, NULL, "standard output: write error");
+	exit(rc);
+}

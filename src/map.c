@@ -1,0 +1,333 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "map.h"
+
+/* FACTS.md: read(2) in 256 KiB chunks is the fastest way through a stream. */
+#define MAP_STREAM_CHUNK ((size_t)256 << 10)
+
+size_t map_page_size(void)
+{
+	static size_t page;
+
+	if (!page)
+		page = (size_t)sysconf(_SC_PAGESIZE);
+	return page;
+}
+
+int map_open(struct map_file *f, const char *path, int fd, int flags)
+{
+	struct stat st;
+	int oflags;
+
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+	if (path) {
+		/*
+		 * O_NONBLOCK so that opening a FIFO with no writer cannot hang;
+		 * it is cleared again below, so reads still block as cat's do.
+		 */
+		oflags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+		oflags |= (flags & MAP_OPEN_WRITE) ? O_RDWR : O_RDONLY;
+		if (flags & MAP_OPEN_CREATE)
+			oflags |= O_CREAT;
+		fd = open(path, oflags, 0666);
+		if (fd < 0)
+			return -errno;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	}
+	f->fd = fd;
+	f->writable = (flags & MAP_OPEN_WRITE) != 0;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	f->mode = st.st_mode;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode) && path) {
+		/*
+		 * A regular file of size 0 may still have content (/proc files
+		 * report 0 and refuse mmap with ENODEV): such files are read.
+		 */
+		f->size = (uint64_t)st.st_size;
+		f->mappable = 1;
+		f->stream = st.st_size == 0;
+	} else if (S_ISBLK(st.st_mode) && path) {
+		/* A block device maps, but stat reports size 0 for it. */
+		if (ioctl(fd, BLKGETSIZE64, &f->size) < 0)
+			goto fail;
+		f->mappable = 1;
+	} else {
+		f->stream = 1;
+	}
+	return 0;
+fail:
+	flags = -errno;
+	if (path)
+		close(fd);
+	f->fd = -1;
+	return flags;
+}
+
+void map_close(struct map_file *f)
+{
+	if (f->fd > 2)
+		close(f->fd);
+	f->fd = -1;
+}
+
+int map_view_open(struct map_file *f, uint64_t off, size_t len, int writable,
+		  struct map_view *v)
+{
+	size_t page = map_page_size();
+	uint64_t start = off & ~(uint64_t)(page - 1);
+	size_t delta = (size_t)(off - start);
+	void *base;
+
+	memset(v, 0, sizeof *v);
+	if (len == 0)
+		return -EINVAL;
+	/* mmap's offset is an off_t; the span must not wrap either. */
+	if (start > (uint64_t)INT64_MAX || len > SIZE_MAX - delta ||
+	    off + len < off || off + len > (uint64_t)INT64_MAX)
+		return -EOVERFLOW;
+	base = mmap(NULL, len + delta,
+		    writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED,
+		    f->fd, (off_t)start);
+	if (base == MAP_FAILED)
+		return -errno;
+	v->base = base;
+	v->base_len = len + delta;
+	v->p = (unsigned char *)base + delta;
+	v->len = len;
+	v->off = off;
+	return 0;
+}
+
+void map_view_close(struct map_view *v)
+{
+	if (v->base)
+		munmap(v->base, v->base_len);
+	v->base = NULL;
+}
+
+int map_view_sync(struct map_view *v)
+{
+	return msync(v->base, v->base_len, MS_SYNC) < 0 ? -errno : 0;
+}
+
+/*
+ * The SIGBUS guard.  FACTS.md: a SA_SIGINFO handler that checks si_addr
+ * against our mapping and siglongjmp()s to a point armed only around the
+ * access recovers cleanly, also under ASan and valgrind.
+ */
+static sigjmp_buf map_jmp;
+static volatile sig_atomic_t map_armed;
+static const char *volatile map_guard_lo;
+static volatile size_t map_guard_len;
+
+static void map_on_sigbus(int sig, siginfo_t *si, void *uctx)
+{
+	const char *addr = si->si_addr;
+
+	(void)uctx;
+	if (map_armed && addr >= map_guard_lo &&
+	    (size_t)(addr - map_guard_lo) < map_guard_len) {
+		map_armed = 0;
+		siglongjmp(map_jmp, 1);
+	}
+	/* Not a fault in our mapping: die of it as if we had no handler. */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void map_install_guard(void)
+{
+	static int installed;
+	struct sigaction sa;
+
+	if (installed)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = map_on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	installed = 1;
+}
+
+int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx)
+{
+	int rc;
+
+	map_install_guard();
+	if (sigsetjmp(map_jmp, 1))
+		return MAP_ETRUNC;
+	map_guard_lo = lo;
+	map_guard_len = len;
+	map_armed = 1;
+	rc = fn(ctx);
+	map_armed = 0;
+	return rc;
+}
+
+struct map_walk_call {
+	map_chunk_fn fn;
+	void *ctx;
+	const unsigned char *p;
+	size_t n;
+	uint64_t pos;
+};
+
+static int map_walk_call(void *arg)
+{
+	struct map_walk_call *c = arg;
+
+	return c->fn(c->ctx, c->p, c->n, c->pos);
+}
+
+static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
+			   size_t keep, map_chunk_fn fn, void *ctx)
+{
+	struct map_view v;
+	struct map_walk_call c = { .fn = fn, .ctx = ctx };
+	uint64_t pos = off;
+	size_t n;
+	int rc;
+
+	while (pos < end) {
+		n = end - pos < MAP_WINDOW ? (size_t)(end - pos) : MAP_WINDOW;
+		rc = map_view_open(f, pos, n, 0, &v);
+		if (rc)
+			return rc;
+		/* Measured in bench/: sequential read-ahead helps cold files. */
+		madvise(v.base, v.base_len, MADV_SEQUENTIAL);
+		c.p = v.p;
+		c.n = n;
+		c.pos = pos;
+		rc = map_guard(v.base, v.base_len, map_walk_call, &c);
+		map_view_close(&v);
+		if (rc || pos + n >= end)
+			return rc;
+		pos += n - keep;
+	}
+	return 0;
+}
+
+static ssize_t map_read_some(int fd, unsigned char *buf, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}
+
+static int map_skip(int fd, uint64_t off, unsigned char *buf, size_t cap)
+{
+	ssize_t r;
+
+	if (off == 0)
+		return 0;
+	/* Seek where the descriptor allows it, as xxd and dd do. */
+	if (off <= (uint64_t)INT64_MAX && lseek(fd, (off_t)off, SEEK_CUR) >= 0)
+		return 0;
+	while (off) {
+		r = map_read_some(fd, buf, off < cap ? (size_t)off : cap);
+		if (r <= 0)
+			return (int)r;
+		off -= (uint64_t)r;
+	}
+	return 0;
+}
+
+static int map_walk_stream(struct map_file *f, uint64_t off, uint64_t len,
+			   size_t keep, map_chunk_fn fn, void *ctx)
+{
+	unsigned char *buf = malloc(keep + MAP_STREAM_CHUNK);
+	uint64_t pos = off;
+	size_t carried = 0, n, k;
+	ssize_t r;
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	rc = map_skip(f->fd, off, buf, keep + MAP_STREAM_CHUNK);
+	while (!rc && len) {
+		n = len < MAP_STREAM_CHUNK ? (size_t)len : MAP_STREAM_CHUNK;
+		r = map_read_some(f->fd, buf + carried, n);
+		if (r <= 0) {
+			rc = (int)r;
+			break;
+		}
+		len -= (uint64_t)r;
+		n = carried + (size_t)r;
+		rc = fn(ctx, buf, n, pos);
+		k = keep < n ? keep : n;
+		memmove(buf, buf + n - k, k);
+		pos += n - k;
+		carried = k;
+	}
+	free(buf);
+	return rc;
+}
+
+int map_walk(struct map_file *f, uint64_t off, uint64_t len, size_t keep,
+	     map_chunk_fn fn, void *ctx)
+{
+	uint64_t end;
+
+	if (keep > MAP_WINDOW / 2)
+		return -EINVAL;
+	if (f->stream || !f->mappable)
+		return map_walk_stream(f, off, len, keep, fn, ctx);
+	if (off >= f->size)
+		return 0;
+	end = len > f->size - off ? f->size : off + len;
+	return map_walk_mapped(f, off, end, keep, fn, ctx);
+}
+
+int map_slurp(int fd, uint64_t limit, unsigned char **out, size_t *n)
+{
+	unsigned char *buf = NULL, *grown;
+	size_t len = 0, cap = 0;
+	ssize_t r;
+
+	for (;;) {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 262144;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+		}
+		r = map_read_some(fd, buf + len, cap - len);
+		if (r < 0) {
+			free(buf);
+			return (int)r;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > limit) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	*out = buf;
+	*n = len;
+	return 0;
+}

@@ -1,0 +1,99 @@
+/*
+ * map: open a file and reach its bytes through bounded mmap windows, or
+ * through read(2) where the file cannot be mapped.  Knows nothing of the
+ * command line; never prints.  Functions return 0 or a negative errno, with
+ * MAP_ETRUNC for a mapped page that vanished (SIGBUS) under us.
+ */
+#ifndef MM_MAP_H
+#define MM_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The file shrank while mapped: an access raised SIGBUS (see map_guard). */
+#define MAP_ETRUNC (-10001)
+
+/*
+ * The largest span mapped at once.  FACTS.md: under `ulimit -v 200000`
+ * 64 MiB windows map and 256 MiB ones do not; two of these (grep's two
+ * threads) plus the program fit in 256 MiB of address space.
+ */
+#define MAP_WINDOW ((size_t)32 << 20)
+
+enum map_open_flags {
+	MAP_OPEN_WRITE = 1,	/* read/write, for poke */
+	MAP_OPEN_CREATE = 2,	/* create a missing file (with MAP_OPEN_WRITE) */
+};
+
+struct map_file {
+	int fd;
+	uint64_t size;		/* bytes; 0 for a stream */
+	mode_t mode;		/* st_mode */
+	int mappable;		/* mmap works: a regular file with a size, or a block device */
+	int stream;		/* read(2) only: pipe, terminal, /proc file, char device */
+	int writable;
+};
+
+/* A mapped span [off, off + len) of a file; p points at byte `off`. */
+struct map_view {
+	unsigned char *p;
+	size_t len;
+	uint64_t off;
+	void *base;		/* what mmap returned (page aligned) */
+	size_t base_len;
+};
+
+/*
+ * Open `path` (or adopt descriptor `fd` when path is NULL) and classify it.
+ * A directory is -EISDIR.  Returns 0 or -errno.
+ */
+int map_open(struct map_file *f, const char *path, int fd, int flags);
+void map_close(struct map_file *f);
+
+/* The system page size, cached. */
+size_t map_page_size(void);
+
+/*
+ * Map [off, off + len) of a mappable file; only the pages holding the range
+ * are mapped.  `writable` maps MAP_SHARED read/write.  len must be > 0 and
+ * the range need not lie inside the file (poke maps what it has grown).
+ */
+int map_view_open(struct map_file *f, uint64_t off, size_t len, int writable,
+		  struct map_view *v);
+void map_view_close(struct map_view *v);
+
+/* msync(MS_SYNC) of the view's pages: they are on stable storage after. */
+int map_view_sync(struct map_view *v);
+
+/*
+ * Run fn(ctx) with a SIGBUS guard over [lo, lo + len): if an access there
+ * faults because the file lost those pages, fn is abandoned (siglongjmp)
+ * and MAP_ETRUNC is returned; otherwise fn's return value.  fn must not
+ * allocate or take locks that the jump would leak.  Faults elsewhere are
+ * not caught.
+ */
+int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx);
+
+/*
+ * Deliver the bytes [off, off + len) of f to fn in order, in chunks no
+ * larger than MAP_WINDOW (len UINT64_MAX: to the end of the file).  Mapped
+ * files are walked window by window under map_guard; streams are read.
+ * Each chunk after the first starts with the last `keep` bytes of the one
+ * before it, so a searcher sees every span of up to keep + 1 bytes whole.
+ * fn(ctx, p, n, pos) gets the chunk and the file offset of p[0]; a nonzero
+ * return stops the walk and is returned.  A stream is skipped up to `off`
+ * by reading.
+ */
+typedef int (*map_chunk_fn)(void *ctx, const unsigned char *p, size_t n,
+			    uint64_t pos);
+int map_walk(struct map_file *f, uint64_t off, uint64_t len, size_t keep,
+	     map_chunk_fn fn, void *ctx);
+
+/*
+ * Read a whole stream into a malloc'd buffer (*out, *n), at most `limit`
+ * bytes (-EFBIG past it).  For `poke -i -` and patches from a pipe.
+ */
+int map_slurp(int fd, uint64_t limit, unsigned char **out, size_t *n);
+
+#endif

@@ -1,0 +1,64 @@
+/* num: the numbers and ranges every command takes (SPEC.md "Numbers and ranges"). */
+#ifndef MM_NUM_H
+#define MM_NUM_H
+
+#include <stdint.h>
+
+enum num_err {
+	NUM_OK = 0,
+	NUM_EMPTY,		/* nothing where a number was expected */
+	NUM_JUNK,		/* not a number, or junk after it */
+	NUM_OVERFLOW,		/* does not fit in 64 bits */
+	NUM_NEGATIVE,		/* a sign where none is allowed */
+	NUM_BEFORE_START,	/* a negative offset reaches before byte 0 */
+	NUM_PAST_END,		/* an offset past the end of the file */
+	NUM_BACKWARDS,		/* a range whose end comes before its start */
+};
+
+/*
+ * An offset as written: a magnitude, and whether it counts back from the
+ * end of the file ("-16").
+ */
+struct num_offset {
+	uint64_t mag;
+	int from_end;
+};
+
+/* One end of a range; `given` is 0 where the side was left empty. */
+struct num_range {
+	struct num_offset start, end;	/* end is exclusive */
+	int start_given, end_given;
+	int is_length;			/* START+LENGTH: end.mag is the length */
+};
+
+/*
+ * Parse an unsigned size: decimal, 0x hex, 0o octal, 0b binary, then an
+ * optional suffix (K KiB M MiB G GiB T TiB = powers of 1024, kB MB GB TB =
+ * powers of 1000).  Returns NUM_OK and sets *out, or an error.
+ */
+enum num_err num_parse_u64(const char *s, uint64_t *out);
+
+/* As num_parse_u64, with an optional leading '-' meaning "from the end". */
+enum num_err num_parse_offset(const char *s, struct num_offset *out);
+
+/* START:END or START+LENGTH; either side of ':' may be empty. */
+enum num_err num_parse_range(const char *s, struct num_range *out);
+
+/*
+ * Turn an offset into an absolute one for a file of `size` bytes.
+ * Returns NUM_BEFORE_START if it reaches before 0; does not check the end.
+ */
+enum num_err num_resolve_offset(const struct num_offset *o, uint64_t size,
+				uint64_t *out);
+
+/*
+ * Absolute [*start, *end) for a file of `size` bytes, cut at the end of the
+ * file.  NUM_BACKWARDS if the end comes before the start.
+ */
+enum num_err num_resolve_range(const struct num_range *r, uint64_t size,
+			       uint64_t *start, uint64_t *end);
+
+/* A short English phrase for an error, e.g. "number out of range". */
+const char *num_strerror(enum num_err e);
+
+#endif

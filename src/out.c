@@ -1,0 +1,64 @@
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "out.h"
+
+void out_init(struct out *o, int fd)
+{
+	o->fd = fd;
+	o->err = 0;
+	o->len = 0;
+}
+
+static int out_write_all(struct out *o, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n && !o->err) {
+		w = write(o->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->err = w < 0 ? errno : EIO;
+			break;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return o->err ? -o->err : 0;
+}
+
+int out_flush(struct out *o)
+{
+	int rc = out_write_all(o, o->buf, o->len);
+
+	o->len = 0;
+	return rc;
+}
+
+void out_write(struct out *o, const void *p, size_t n)
+{
+	if (n >= OUT_BUF_SIZE) {
+		/* Large blocks (peek --raw) go straight from the mapping. */
+		out_flush(o);
+		out_write_all(o, p, n);
+		return;
+	}
+	memcpy(out_reserve(o, n), p, n);
+	o->len += n;
+}
+
+void out_printf(struct out *o, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		out_write(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}

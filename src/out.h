@@ -1,0 +1,53 @@
+/*
+ * out: a buffered writer on a file descriptor.  stdio is not used for
+ * output: the dump formatters fill this buffer directly, and a SIGBUS that
+ * abandons a formatter midway cannot leave a stdio lock held.
+ */
+#ifndef MM_OUT_H
+#define MM_OUT_H
+
+#include <stddef.h>
+#include <string.h>
+
+#define OUT_BUF_SIZE ((size_t)1 << 17)
+
+struct out {
+	int fd;
+	int err;		/* first write error, as a positive errno */
+	size_t len;
+	char buf[OUT_BUF_SIZE];
+};
+
+void out_init(struct out *o, int fd);
+
+/* Write what is buffered; returns 0 or -errno (also kept in o->err). */
+int out_flush(struct out *o);
+
+/*
+ * Make room for n bytes (n <= OUT_BUF_SIZE) and return where to put them;
+ * the caller then adds n to o->len.
+ */
+static inline char *out_reserve(struct out *o, size_t n)
+{
+	if (OUT_BUF_SIZE - o->len < n)
+		out_flush(o);
+	return o->buf + o->len;
+}
+
+void out_write(struct out *o, const void *p, size_t n);
+
+static inline void out_str(struct out *o, const char *s)
+{
+	out_write(o, s, strlen(s));
+}
+
+static inline void out_char(struct out *o, char c)
+{
+	*out_reserve(o, 1) = c;
+	o->len++;
+}
+
+void out_printf(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
