@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -131,10 +132,14 @@ int map_view_sync(struct map_view *v)
  * against our mapping and siglongjmp()s to a point armed only around the
  * access recovers cleanly, also under ASan and valgrind.
  */
-static sigjmp_buf map_jmp;
-static volatile sig_atomic_t map_armed;
-static const char *volatile map_guard_lo;
-static volatile size_t map_guard_len;
+/*
+ * Thread-local: SIGBUS is delivered to the thread that faulted, so each
+ * thread (grep splits a file in two) jumps back to its own guard.
+ */
+static _Thread_local sigjmp_buf map_jmp;
+static _Thread_local volatile sig_atomic_t map_armed;
+static _Thread_local const char *volatile map_guard_lo;
+static _Thread_local volatile size_t map_guard_len;
 
 static void map_on_sigbus(int sig, siginfo_t *si, void *uctx)
 {
@@ -151,26 +156,24 @@ static void map_on_sigbus(int sig, siginfo_t *si, void *uctx)
 	raise(sig);
 }
 
+static pthread_once_t map_guard_once = PTHREAD_ONCE_INIT;
+
 static void map_install_guard(void)
 {
-	static int installed;
 	struct sigaction sa;
 
-	if (installed)
-		return;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = map_on_sigbus;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
-	installed = 1;
 }
 
 int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx)
 {
 	int rc;
 
-	map_install_guard();
+	pthread_once(&map_guard_once, map_install_guard);
 	if (sigsetjmp(map_jmp, 1))
 		return MAP_ETRUNC;
 	map_guard_lo = lo;
