@@ -141,6 +141,8 @@ static void dump_colorize(struct dump *d, const char *l, size_t len,
 static void dump_xxd_put(struct dump *d, const char *l, size_t len,
 			 const unsigned char *p, size_t n)
 {
+	if (d->o.prefix)
+		out_str(d->out, d->o.prefix);
 	if (d->o.color)
 		dump_colorize(d, l, len, p, n);
 	else
@@ -193,6 +195,8 @@ static void dump_xxd_one(struct dump *d, const unsigned char *p, size_t n)
 	size_t len;
 
 	if (!d->o.autoskip && !d->o.color) {
+		if (d->o.prefix)
+			out_str(d->out, d->o.prefix);
 		l = out_reserve(d->out, DUMP_XXD_LINE_MAX);
 		if (n == 16 && d->o.cols == 16 && d->o.group == 2)
 			len = dump_xxd_line16(d, l, p, d->pos);

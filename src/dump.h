@@ -31,6 +31,7 @@ struct dump_opts {
 	int no_squeeze;		/* hexdump -v: print every line */
 	int color;		/* colour bytes by class (ANSI escapes) */
 	int len_given_zero;	/* hexdump prints no final offset for -n 0 */
+	const char *prefix;	/* xxd: put before every line (poke's -/+ diff) */
 };
 
 struct dump {

@@ -80,6 +80,30 @@ fail:
 	return flags;
 }
 
+int map_refresh(struct map_file *f)
+{
+	struct stat st;
+
+	if (fstat(f->fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode))
+		f->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int map_grow(struct map_file *f, uint64_t size)
+{
+	if (size <= f->size)
+		return 0;
+	if (size > (uint64_t)INT64_MAX)
+		return -EFBIG;
+	if (ftruncate(f->fd, (off_t)size) < 0)
+		return -errno;
+	f->size = size;
+	f->stream = 0;
+	return 0;
+}
+
 void map_close(struct map_file *f)
 {
 	if (f->fd > 2)

@@ -51,6 +51,12 @@ struct map_view {
 int map_open(struct map_file *f, const char *path, int fd, int flags);
 void map_close(struct map_file *f);
 
+/* Read the size again (after taking a lock, say). */
+int map_refresh(struct map_file *f);
+
+/* Extend a regular file to `size` bytes (never shrinks it). */
+int map_grow(struct map_file *f, uint64_t size);
+
 /* The system page size, cached. */
 size_t map_page_size(void);
 

@@ -1,0 +1,48 @@
+/*
+ * edit: where mmtool writes bytes.  A list of edits (bytes at an offset,
+ * repeated) is applied through MAP_SHARED windows of the file, under the
+ * SIGBUS guard, after the blocks they need were reserved.  Knows nothing of
+ * the command line; returns 0 or a negative errno (MAP_ETRUNC: the file
+ * shrank under us).
+ */
+#ifndef MM_EDIT_H
+#define MM_EDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "map.h"
+
+struct edit {
+	uint64_t off;			/* where the first byte goes */
+	const unsigned char *data;	/* one copy of the bytes */
+	size_t len;			/* > 0 */
+	uint64_t repeat;		/* copies in a row, >= 1 */
+};
+
+/* Bytes the edit covers (len * repeat); the caller checked it fits. */
+static inline uint64_t edit_span(const struct edit *e)
+{
+	return (uint64_t)e->len * e->repeat;
+}
+
+/*
+ * Reserve the file system blocks the edits will write, without changing the
+ * file's size or bytes, so that a full disk is an error now rather than a
+ * SIGBUS in the middle of writing (FACTS.md).  -ENOSPC when there is no
+ * room.  File systems without fallocate are let through.
+ */
+int edit_reserve(struct map_file *f, const struct edit *e, size_t n);
+
+/*
+ * Apply the edits in order (a later one wins where they overlap), mapping
+ * each window of the file once.  The file must already be large enough.
+ * With `sync`, every written page is on stable storage before return.
+ */
+int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync);
+
+/* Compare the len bytes at off with want: 1 equal, 0 not, or -errno. */
+int edit_equal(struct map_file *f, uint64_t off, const unsigned char *want,
+	       size_t len);
+
+#endif
