@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -43,9 +44,13 @@ static int cmd_takes_value(const struct poptOption *o)
 	return 1;
 }
 
+/* "-16", "-.5", "-inf", "-nan": numbers that poke -t and offsets take. */
 static int cmd_is_negative_number(const char *s)
 {
-	return s[0] == '-' && s[1] >= '0' && s[1] <= '9';
+	return s[0] == '-' &&
+	       ((s[1] >= '0' && s[1] <= '9') || s[1] == '.' ||
+		!strcasecmp(s + 1, "inf") || !strcasecmp(s + 1, "infinity") ||
+		!strcasecmp(s + 1, "nan"));
 }
 
 /*
@@ -114,7 +119,6 @@ int cmd_parse(const char *cmd, const struct poptOption *table,
 	      const char *operands, int min, int max, int flags, int argc,
 	      const char **argv, struct cmd_args *a)
 {
-	char name[64];
 	int rc, n;
 
 	memset(a, 0, sizeof *a);
@@ -123,8 +127,9 @@ int cmd_parse(const char *cmd, const struct poptOption *table,
 		return mm_error(cmd, NULL, "out of memory");
 	for (n = 0; a->argv[n]; n++)
 		;
-	snprintf(name, sizeof name, "mmtool %s", cmd);
-	a->con = poptGetContext(name, n, a->argv, table, 0);
+	snprintf(a->prog, sizeof a->prog, "mmtool %s", cmd);
+	a->argv[0] = a->prog;
+	a->con = poptGetContext(a->prog, n, a->argv, table, 0);
 	poptSetOtherOptionHelp(a->con, operands);
 	while ((rc = poptGetNextOpt(a->con)) > 0)
 		;

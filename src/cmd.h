@@ -24,6 +24,7 @@ extern const struct cmd cmd_peek, cmd_poke, cmd_grep, cmd_flush, cmd_info;
 struct cmd_args {
 	poptContext con;
 	const char **argv;	/* the reordered copy popt parsed */
+	char prog[64];		/* "mmtool peek", which popt's help prints */
 	const char **args;	/* operands, NULL-terminated */
 	int nargs;
 };

@@ -1,6 +1,7 @@
 # Loaded by every test file: bats-support and bats-assert from Debian, and
 # an `mmtool` on PATH (tests/run puts the build, or a wrapper, there).
 _common_setup() {
+	bats_require_minimum_version 1.5.0
 	load '/usr/lib/bats/bats-support/load'
 	load '/usr/lib/bats/bats-assert/load'
 	if ! command -v mmtool >/dev/null; then
@@ -17,3 +18,12 @@ randfile() { head -c "$2" /dev/urandom > "$1"; }
 
 # True when running under ASan (it cannot work with a small ulimit -v).
 under_sanitizer() { nm -D "$MMTOOL" 2>/dev/null | grep -q __asan_init || nm "$MMTOOL" 2>/dev/null | grep -q __asan_init; }
+
+# A fresh folder (in $U) that the unprivileged user 65534 can reach, for
+# permission tests run through `as_nobody` (root ignores permissions).
+unpriv_dir() {
+	local root=${MMTOOL_UNPRIV_ROOT:-/tmp}
+	U=$(mktemp -d "$root/t.XXXXXX")
+	chmod 755 "$U"
+}
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }

@@ -1,0 +1,517 @@
+#!/usr/bin/env bats
+# poke against its oracles: python3's mmap module and xxd -r.
+
+setup() {
+	load test_helper/common-setup
+	_common_setup
+}
+
+@test "poke: random writes equal the same writes made with python3 mmap" {
+	for s in 1 4095 4096 4097 1048579; do
+		randfile "$T/f" "$s"
+		cp "$T/f" "$T/g"
+		python3 - "$s" > "$T/edits" <<'PY'
+import random, sys
+s = int(sys.argv[1])
+r = random.Random(s)
+offs = [0, s - 1, max(0, s // 2)] + [r.randrange(s) for _ in range(12)]
+offs += [o for o in (4094, 4095, 4096, 8191, 1048575) if o < s]
+for o in offs:
+    n = r.randint(1, min(40, s - o))
+    print(o, bytes(r.randrange(256) for _ in range(n)).hex())
+PY
+		while read -r o h; do
+			mmtool poke -x "$T/f" "$o" "$h"
+		done < "$T/edits"
+		python3 - "$T/g" "$T/edits" <<'PY'
+import mmap, sys
+with open(sys.argv[1], 'r+b') as f, mmap.mmap(f.fileno(), 0) as m:
+    for line in open(sys.argv[2]):
+        o, h = line.split()
+        b = bytes.fromhex(h)
+        m[int(o):int(o) + len(b)] = b
+PY
+		cmp "$T/f" "$T/g"
+		[ "$(stat -c %s "$T/f")" -eq "$s" ]
+	done
+}
+
+@test "poke: the literal DATA is written as given and the size does not change" {
+	printf 'hello world\n' > "$T/f"
+	run -0 mmtool poke "$T/f" 0 Hello
+	assert_output ""
+	run -0 cat "$T/f"
+	assert_output "Hello world"
+	[ "$(stat -c %s "$T/f")" -eq 12 ]
+}
+
+@test "poke: several literal DATA arguments are joined by one space, as echo does" {
+	printf '................' > "$T/f"
+	mmtool poke "$T/f" 1 Hello big world
+	run -0 cat "$T/f"
+	assert_output ".Hello big world"
+}
+
+@test "poke: a negative OFFSET counts back from the end" {
+	printf 'abcdefgh' > "$T/f"
+	mmtool poke "$T/f" -3 XYZ
+	run -0 cat "$T/f"
+	assert_output "abcdeXYZ"
+}
+
+@test "poke: -e writes C escapes" {
+	head -c 16 /dev/zero > "$T/f"
+	mmtool poke -e "$T/f" 0 'a\n\t\r\0\\\x41\101\7\xf'
+	python3 -c "import sys; assert open(sys.argv[1],'rb').read()[:12] == b'a\n\t\r\0\\\\AA\x07\x0f' + bytes(2), open(sys.argv[1],'rb').read()" "$T/f"
+}
+
+@test "poke: -x accepts blanks, colons, dashes and 0x, and joins arguments" {
+	head -c 16 /dev/zero > "$T/f"
+	mmtool poke -x "$T/f" 0 '41 42:43-44' 0x45 '0x46 0X47' 4849
+	run -0 head -c 9 "$T/f"
+	assert_output "ABCDEFGHI"
+}
+
+@test "poke: -t writes every type in both byte orders as python3 struct packs it" {
+	for spec in u8:B:255 i8:b:-128 u16:H:65535 i16:h:-2 u32:I:4294967295 i32:i:-2147483648 \
+		u64:Q:18446744073709551615 i64:q:-9223372036854775808 f32:f:1.5 f64:d:-0.1 f64:d:inf f32:f:-inf; do
+		IFS=: read -r t code v <<< "$spec"
+		for e in "" le be; do
+			head -c 32 /dev/zero > "$T/f"
+			mmtool poke -t "$t$e" "$T/f" 4 "$v" 7
+			python3 - "$T/f" "$code" "$e" "$v" <<'PY'
+import struct, sys
+path, code, e, v = sys.argv[1:]
+order = '>' if e == 'be' else '<'
+val = float(v) if code in 'fd' else int(v)
+seven = 7.0 if code in 'fd' else 7
+w = struct.calcsize(code)
+want = bytes(4) + struct.pack(order + code, val) + struct.pack(order + code, seven)
+want += bytes(32 - len(want))
+got = open(path, 'rb').read()
+assert got == want, (got.hex(), want.hex())
+PY
+		done
+	done
+}
+
+@test "poke: -t takes values separated by blanks and commas" {
+	head -c 8 /dev/zero > "$T/f"
+	mmtool poke -t u16be "$T/f" 0 "1, 2 3" 0x404
+	run -0 mmtool peek -f hex "$T/f"
+	assert_output "0001000200030404"
+}
+
+@test "poke: -t out of range and not-a-number are errors, file untouched" {
+	randfile "$T/f" 16
+	before=$(sum "$T/f")
+	run -2 --separate-stderr mmtool poke -t u8 "$T/f" 0 1 256
+	assert_equal "$stderr" "mmtool: poke: bad DATA: '256' is out of range for the type"
+	run -2 --separate-stderr mmtool poke -t i8 "$T/f" 0 -129
+	assert_equal "$stderr" "mmtool: poke: bad DATA: '-129' is out of range for the type"
+	run -2 --separate-stderr mmtool poke -t u32 "$T/f" 0 -1
+	assert_equal "$stderr" "mmtool: poke: bad DATA: '-1' is not a number"
+	run -2 --separate-stderr mmtool poke -t f32 "$T/f" 0 1e39
+	assert_equal "$stderr" "mmtool: poke: bad DATA: '1e39' is out of range for the type"
+	run -2 --separate-stderr mmtool poke -t u16 "$T/f" 0 12ab
+	assert_equal "$stderr" "mmtool: poke: bad DATA: '12ab' is not a number"
+	run -2 --separate-stderr mmtool poke -t u17 "$T/f" 0 1
+	assert_equal "$stderr" "mmtool: poke: unknown type 'u17': use u8 i8 u16 i16 u32 i32 u64 i64 f32 f64 (each with optional le or be)"
+	[ "$(sum "$T/f")" = "$before" ]
+}
+
+@test "poke: -i FILE and -i - write a file's bytes" {
+	randfile "$T/src" 5000
+	randfile "$T/f" 10000
+	cp "$T/f" "$T/g"
+	mmtool poke -i "$T/src" "$T/f" 4000
+	dd if="$T/src" of="$T/g" bs=1 seek=4000 conv=notrunc status=none
+	cmp "$T/f" "$T/g"
+	randfile "$T/src" 3000
+	cat "$T/src" | mmtool poke -i - "$T/f" 1
+	dd if="$T/src" of="$T/g" bs=1 seek=1 conv=notrunc status=none
+	cmp "$T/f" "$T/g"
+}
+
+@test "poke: -r N writes DATA N times in a row" {
+	head -c 10 /dev/zero > "$T/f"
+	mmtool poke -r 3 "$T/f" 1 ab
+	run -0 mmtool peek -f string "$T/f"
+	assert_output '\0ababab\0\0\0'
+}
+
+@test "poke: -r with a large count crosses mapping windows" {
+	truncate -s 80M "$T/f"
+	mmtool poke -r 20000000 -x "$T/f" 3 'de ad be ef'
+	python3 - "$T/f" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+assert d[:3] == bytes(3)
+assert d[3:3 + 80000000] == b'\xde\xad\xbe\xef' * 20000000
+assert d[80000003:] == bytes(len(d) - 80000003)
+PY
+}
+
+@test "poke: --expect writes when the bytes match, exits 1 and writes nothing when not" {
+	printf 'Hello world' > "$T/f"
+	run -0 mmtool poke --expect Hello "$T/f" 0 HELLO
+	run -0 cat "$T/f"
+	assert_output "HELLO world"
+	run -1 --separate-stderr mmtool poke --expect Hello "$T/f" 0 howdy
+	assert_equal "$stderr" ""
+	run -0 cat "$T/f"
+	assert_output "HELLO world"
+}
+
+@test "poke: --expect is read the way DATA is read" {
+	printf 'AB' > "$T/f"
+	run -0 mmtool poke -x --expect 4142 "$T/f" 0 6162
+	run -0 mmtool poke -t u16be --expect 0x6162 "$T/f" 0 0x7a7a
+	run -0 cat "$T/f"
+	assert_output "zz"
+	run -1 mmtool poke -e --expect '\x00' "$T/f" 0 q
+}
+
+@test "poke: --expect past the end of the file is a mismatch" {
+	printf 'AB' > "$T/f"
+	run -1 mmtool poke --expect ABC "$T/f" 0 x
+	run -0 cat "$T/f"
+	assert_output "AB"
+}
+
+@test "poke: writing past the end needs --grow; --grow extends with zeros" {
+	printf 'abc' > "$T/f"
+	run -2 --separate-stderr mmtool poke "$T/f" 5 XY
+	assert_equal "$stderr" "mmtool: poke: $T/f: writing up to byte 7 runs past the end of the file (size 3): use --grow to extend the file"
+	run -0 cat "$T/f"
+	assert_output "abc"
+	run -0 mmtool poke --grow "$T/f" 5 XY
+	run -0 mmtool peek -f string "$T/f"
+	assert_output 'abc\0\0XY'
+}
+
+@test "poke: --grow on an empty file" {
+	: > "$T/f"
+	run -0 mmtool poke --grow "$T/f" 0 Hello
+	run -0 cat "$T/f"
+	assert_output "Hello"
+}
+
+@test "poke: --create makes a new file of exactly the bytes written" {
+	run -0 mmtool poke --create "$T/new.bin" 0 Hello
+	run -0 cat "$T/new.bin"
+	assert_output "Hello"
+	[ "$(stat -c %s "$T/new.bin")" -eq 5 ]
+}
+
+@test "poke: --create uses mode 0666 less the umask" {
+	(umask 027; mmtool poke --create "$T/new" 0 x)
+	[ "$(stat -c %a "$T/new")" = 640 ]
+}
+
+@test "poke: --create does not truncate an existing file" {
+	printf 'abcdef' > "$T/f"
+	mmtool poke --create "$T/f" 1 X
+	run -0 cat "$T/f"
+	assert_output "aXcdef"
+}
+
+@test "poke: --create refuses to follow a dangling symbolic link" {
+	ln -s "$T/target" "$T/link"
+	run -2 --separate-stderr mmtool poke --create "$T/link" 0 x
+	assert_equal "$stderr" "mmtool: poke: $T/link: is a dangling symbolic link: not creating the file it names"
+	[ ! -e "$T/target" ]
+}
+
+@test "poke: a missing file without --create is an error that names --create" {
+	run -2 --separate-stderr mmtool poke "$T/nope" 0 x
+	assert_equal "$stderr" "mmtool: poke: $T/nope: No such file or directory (use --create to make it)"
+	[ ! -e "$T/nope" ]
+}
+
+@test "poke: --size extends the file first; it never truncates" {
+	printf 'abc' > "$T/f"
+	run -0 mmtool poke --size 10 "$T/f" 8 Z
+	[ "$(stat -c %s "$T/f")" -eq 10 ]
+	run -0 mmtool peek -f string "$T/f"
+	assert_output 'abc\0\0\0\0\0Z\0'
+	run -2 --separate-stderr mmtool poke --size 5 "$T/f" 0 x
+	assert_equal "$stderr" "mmtool: poke: $T/f: --size 5 is smaller than the file (10 bytes): poke never truncates"
+	[ "$(stat -c %s "$T/f")" -eq 10 ]
+}
+
+@test "poke: --size alone only extends; with --create it makes a file of that size" {
+	printf 'abc' > "$T/f"
+	run -0 mmtool poke --size 1K "$T/f"
+	[ "$(stat -c %s "$T/f")" -eq 1024 ]
+	run -0 mmtool poke --create --size 4096 "$T/n"
+	[ "$(stat -c %s "$T/n")" -eq 4096 ]
+}
+
+@test "poke: a write past --size still needs --grow" {
+	printf 'abc' > "$T/f"
+	run -2 --separate-stderr mmtool poke --size 4 "$T/f" 3 XY
+	assert_equal "$stderr" "mmtool: poke: $T/f: writing up to byte 5 runs past the end of the file (size 4): use --grow to extend the file"
+	[ "$(stat -c %s "$T/f")" -eq 3 ]
+}
+
+@test "poke: -n prints old and new bytes as xxd lines and writes nothing" {
+	printf 'hello world\n' > "$T/f"
+	before=$(sum "$T/f")
+	run -0 mmtool poke -n "$T/f" 6 WORLD
+	assert_line --index 0 "-$(xxd -s 6 -l 5 "$T/f")"
+	printf 'WORLD' > "$T/new"
+	assert_line --index 1 "+$(xxd -o 6 "$T/new")"
+	[ "$(sum "$T/f")" = "$before" ]
+}
+
+@test "poke: -n works on a file it may only read" {
+	unpriv_dir
+	printf 'hello' > "$U/f"
+	chmod 444 "$U/f"
+	run -0 as_nobody mmtool poke -n "$U/f" 0 J
+	assert_line --index 0 "-00000000: 68                                       h"
+}
+
+@test "poke: -v prints the same lines after writing" {
+	printf 'hello world\n' > "$T/f"
+	cp "$T/f" "$T/g"
+	run -0 mmtool poke -n "$T/g" 0 HELLO
+	local want=$output
+	run -0 mmtool poke -v "$T/f" 0 HELLO
+	assert_output "$want"
+	run -0 head -c 5 "$T/f"
+	assert_output "HELLO"
+}
+
+@test "poke: --undo saves a patch that puts the old bytes back, for every DATA form" {
+	randfile "$T/orig" 9000
+	printf 'abcdefgh' > "$T/in"
+	for form in "lit:x:Hello" "esc:-e:a\\nb\\0" "hex:-x:de ad be ef" "typ:-t u32be:1 2 3" "inp:-i $T/in:"; do
+		IFS=: read -r name opt data <<< "$form"
+		cp "$T/orig" "$T/f"
+		if [ "$name" = inp ]; then
+			mmtool poke --undo "$T/u" $opt "$T/f" 4090
+		elif [ "$name" = lit ]; then
+			mmtool poke --undo "$T/u" "$T/f" 4090 "$data"
+		else
+			mmtool poke --undo "$T/u" $opt "$T/f" 4090 "$data"
+		fi
+		! cmp -s "$T/f" "$T/orig"
+		mmtool poke --patch "$T/u" "$T/f"
+		cmp "$T/f" "$T/orig"
+	done
+}
+
+@test "poke: --undo of a --patch with overlapping lines restores the file" {
+	randfile "$T/orig" 100
+	cp "$T/orig" "$T/f"
+	printf '00000000: 4142 4344\n00000002: 5a5a 5a5a\n00000001: 7171\n' > "$T/p"
+	mmtool poke --undo "$T/u" --patch "$T/p" "$T/f"
+	run -0 mmtool peek -f raw "$T/f" 0 6
+	assert_output "AqqZZZ"
+	mmtool poke --patch "$T/u" "$T/f"
+	cmp "$T/f" "$T/orig"
+}
+
+@test "poke: --undo does not undo what --grow added" {
+	printf 'abc' > "$T/f"
+	mmtool poke --grow --undo "$T/u" "$T/f" 2 XYZ
+	mmtool poke --patch "$T/u" "$T/f"
+	run -0 mmtool peek -f string "$T/f"
+	assert_output 'abcYZ'
+}
+
+@test "poke: --patch of an edited peek equals xxd -r of the same patch" {
+	randfile "$T/f" 70000
+	cp "$T/f" "$T/g"
+	mmtool peek "$T/f" 4000 300 > "$T/p"
+	sed -i -e '3s/^\(.\{10\}\)..../\1beef/' -e '$s/^\(.\{10\}\)../\1ff/' "$T/p"
+	mmtool poke --patch "$T/p" "$T/f"
+	xxd -r "$T/p" "$T/g"
+	cmp "$T/f" "$T/g"
+	[ "$(stat -c %s "$T/f")" -eq 70000 ]
+}
+
+@test "poke: --patch reads any xxd layout (-c, -g, -u) and standard input" {
+	randfile "$T/f" 5000
+	randfile "$T/src" 5000
+	cp "$T/f" "$T/g"
+	for opts in "-c 16 -g 2" "-c 7 -g 1" "-c 32 -g 4" "-c 12 -g 0" "-u -c 5 -g 3"; do
+		xxd $opts -s 100 -l 900 "$T/src" > "$T/p"
+		mmtool poke --patch - "$T/f" < "$T/p"
+		xxd -r "$T/p" "$T/g"
+		cmp "$T/f" "$T/g"
+	done
+}
+
+@test "poke: --patch past the end needs --grow" {
+	printf 'abc' > "$T/f"
+	printf '00000002: 4142\n' > "$T/p"
+	run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/f"
+	assert_equal "$stderr" "mmtool: poke: $T/f: writing up to byte 4 runs past the end of the file (size 3): use --grow to extend the file"
+	run -0 mmtool poke --grow --patch "$T/p" "$T/f"
+	run -0 cat "$T/f"
+	assert_output "abAB"
+}
+
+@test "poke: one bad line in a 100,000-line patch and nothing is written" {
+	randfile "$T/f" 1600000
+	before=$(sum "$T/f")
+	python3 - "$T/p" <<'PY'
+import sys
+with open(sys.argv[1], 'w') as f:
+    for i in range(100000):
+        line = '%08x: %s  ................\n' % (i * 16, ' '.join(['abcd'] * 8))
+        if i == 99999:
+            line = line.replace('abcd', 'abgd', 1)
+        f.write(line)
+PY
+	run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/f"
+	assert_equal "$stderr" "mmtool: poke: $T/p: line 100000: 'g' is not a hex digit; nothing was written"
+	[ "$(sum "$T/f")" = "$before" ]
+}
+
+@test "poke: bad patch lines are errors that name the line" {
+	printf 'abcdef' > "$T/f"
+	while IFS='|' read -r line why; do
+		printf '00000000: 4141\n%s\n' "$line" > "$T/p"
+		run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/f"
+		assert_equal "$stderr" "mmtool: poke: $T/p: line 2: $why; nothing was written"
+	done <<-'EOF'
+	hello|expected 'HEXOFFSET: HEXBYTES'
+	00000000 4142|expected 'HEXOFFSET: HEXBYTES'
+	00000000: 414|odd number of hex digits
+	00000000:|no bytes after the offset
+	*|a squeezed '*' line cannot be applied: make the patch without -a
+	10000000000000000: 41|offset does not fit in 64 bits
+	EOF
+	run -0 cat "$T/f"
+	assert_output "abcdef"
+}
+
+@test "poke: bad hex in the last argument and nothing is written" {
+	randfile "$T/f" 100
+	before=$(sum "$T/f")
+	run -2 --separate-stderr mmtool poke -x "$T/f" 0 4142 4344 45zz
+	assert_equal "$stderr" "mmtool: poke: bad DATA: 'z' is not a hex digit in '45zz'"
+	run -2 --separate-stderr mmtool poke -x "$T/f" 0 4142 434
+	assert_equal "$stderr" "mmtool: poke: bad DATA: odd number of hex digits in '434'"
+	[ "$(sum "$T/f")" = "$before" ]
+}
+
+@test "poke: bad escapes are errors" {
+	randfile "$T/f" 100
+	before=$(sum "$T/f")
+	run -2 --separate-stderr mmtool poke -e "$T/f" 0 'a\q'
+	assert_equal "$stderr" "mmtool: poke: bad DATA: unknown escape '\\q'"
+	run -2 --separate-stderr mmtool poke -e "$T/f" 0 'a\'
+	assert_equal "$stderr" "mmtool: poke: bad DATA: a lone '\\' at the end"
+	run -2 --separate-stderr mmtool poke -e "$T/f" 0 '\xg'
+	assert_equal "$stderr" "mmtool: poke: bad DATA: escape '\\x' needs hex digits"
+	run -2 --separate-stderr mmtool poke -e "$T/f" 0 '\777'
+	assert_equal "$stderr" "mmtool: poke: bad DATA: escape '\\777' is more than 255"
+	[ "$(sum "$T/f")" = "$before" ]
+}
+
+@test "poke: conflicting DATA options are a usage error" {
+	randfile "$T/f" 10
+	run -2 --separate-stderr mmtool poke -x -e "$T/f" 0 41
+	assert_equal "$stderr" "mmtool: poke: choose one of --escapes, --hex, --type and --input"
+	run -2 --separate-stderr mmtool poke -x --patch "$T/p" "$T/f"
+	assert_equal "$stderr" "mmtool: poke: --patch takes no DATA options, --repeat or --expect"
+}
+
+@test "poke: missing operands and empty DATA are errors" {
+	randfile "$T/f" 10
+	run -2 --separate-stderr mmtool poke "$T/f"
+	assert_equal "$stderr" "mmtool: poke: missing operands; usage: mmtool poke [OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE"
+	run -2 --separate-stderr mmtool poke "$T/f" 0
+	assert_equal "$stderr" "mmtool: poke: missing operands; usage: mmtool poke [OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE"
+	run -2 --separate-stderr mmtool poke "$T/f" 0 ""
+	assert_equal "$stderr" "mmtool: poke: DATA is empty: nothing to write"
+	run -2 --separate-stderr mmtool poke -r 0 "$T/f" 0 a
+	assert_equal "$stderr" "mmtool: poke: bad --repeat '0': must be at least 1"
+}
+
+@test "poke: a negative OFFSET before the start is an error" {
+	printf 'abc' > "$T/f"
+	run -2 --separate-stderr mmtool poke "$T/f" -4 x
+	assert_equal "$stderr" "mmtool: poke: $T/f: OFFSET '-4' reaches before the start of the file (size 3)"
+}
+
+@test "poke: an offset that overflows with the data is an error" {
+	printf 'abc' > "$T/f"
+	run -2 --separate-stderr mmtool poke --grow "$T/f" 0xffffffffffffffff xy
+	assert_equal "$stderr" "mmtool: poke: $T/f: the write at offset 18446744073709551615 runs past the largest file size"
+	run -2 --separate-stderr mmtool poke -r 0xffffffffffffffff "$T/f" 0 xy
+	assert_equal "$stderr" "mmtool: poke: --repeat 0xffffffffffffffff times 2 bytes does not fit in 64 bits"
+}
+
+@test "poke: pipes, directories, devices and standard input are refused" {
+	mkfifo "$T/fifo"
+	run -2 --separate-stderr timeout 10 mmtool poke "$T/fifo" 0 x
+	assert_equal "$stderr" "mmtool: poke: $T/fifo: not a regular file: poke writes only through a mapping"
+	run -2 --separate-stderr mmtool poke "$T" 0 x
+	assert_equal "$stderr" "mmtool: poke: $T: is a directory"
+	run -2 --separate-stderr mmtool poke /dev/null 0 x
+	assert_equal "$stderr" "mmtool: poke: /dev/null: not a regular file: poke writes only through a mapping"
+	run -2 --separate-stderr mmtool poke - 0 x < /dev/null
+	assert_equal "$stderr" "mmtool: poke: -: cannot write to standard input: poke writes through a mapping of a file"
+}
+
+@test "poke: a read-only file is refused and left as it was" {
+	unpriv_dir
+	printf 'abc' > "$U/f"
+	chmod 444 "$U/f"
+	run -2 --separate-stderr as_nobody mmtool poke "$U/f" 0 x
+	assert_equal "$stderr" "mmtool: poke: $U/f: Permission denied"
+	run -0 cat "$U/f"
+	assert_output "abc"
+	chmod 666 "$U/f"
+	run -0 as_nobody mmtool poke "$U/f" 0 x
+	run -0 cat "$U/f"
+	assert_output "xbc"
+}
+
+@test "poke: -s reaches stable storage: msync and fdatasync are called" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	printf 'abc' > "$T/f"
+	run -0 strace -f -e trace=msync,fdatasync -o "$T/trace" mmtool poke -s "$T/f" 0 x
+	grep -q 'msync(.*MS_SYNC' "$T/trace"
+	grep -q 'fdatasync' "$T/trace"
+	run -0 strace -f -e trace=msync,fdatasync -o "$T/trace" mmtool poke "$T/f" 0 y
+	! grep -q -e msync -e fdatasync "$T/trace"
+}
+
+@test "poke: --lock blocks while flock(1) holds the file" {
+	printf 'abc' > "$T/f"
+	flock -x "$T/f" sh -c "sleep 1; printf 'held' > '$T/order'" &
+	sleep 0.2
+	mmtool poke --lock "$T/f" 0 X
+	printf 'poked' >> "$T/order"
+	wait
+	run -0 cat "$T/order"
+	assert_output "heldpoked"
+}
+
+@test "poke: 2 processes x 500 locked compare-and-swap increments leave exactly 1000" {
+	head -c 8 /dev/zero > "$T/counter"
+	worker() {
+		local i=0 old
+		while [ $i -lt 500 ]; do
+			old=$(mmtool peek -f u64 "$T/counter")
+			if mmtool poke --lock --expect "$old" -t u64 "$T/counter" 0 $((old + 1)); then
+				i=$((i + 1))
+			fi
+		done
+	}
+	exec 9> "$T/gate"
+	flock -x 9
+	(flock -s "$T/gate" true; worker) &
+	(flock -s "$T/gate" true; worker) &
+	flock -u 9
+	wait
+	run -0 mmtool peek -f u64 "$T/counter"
+	assert_output "1000"
+}
