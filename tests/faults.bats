@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# Faults triggered for real: files truncated while mapped (SIGBUS), full
+# disks, read-only mounts, special files.
+
+setup_file() {
+	cc -shared -fPIC -O2 -o "$BATS_FILE_TMPDIR/trunc.so" \
+		"$BATS_TEST_DIRNAME/lib/trunc.c" -ldl
+}
+
+setup() {
+	load test_helper/common-setup
+	_common_setup
+	PRELOAD="$BATS_FILE_TMPDIR/trunc.so"
+	# ASan must come first in LD_PRELOAD (FACTS.md).
+	if under_sanitizer; then
+		PRELOAD="$(gcc -print-file-name=libasan.so) $PRELOAD"
+	fi
+}
+
+# Run mmtool with the truncating mmap wrapper aimed at files named *victim*.
+truncating() {
+	TRUNC_MATCH=victim LD_PRELOAD="$PRELOAD" "$@"
+}
+
+@test "faults: peek of a file truncated while mapped: one error line, exit 2, 100 times in a row" {
+	for i in $(seq 100); do
+		randfile "$T/victim" 100000
+		run -2 --separate-stderr truncating mmtool peek "$T/victim"
+		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	done
+}
+
+@test "faults: peek --raw of a truncated file is a clean error, not a signal" {
+	randfile "$T/victim" 300000
+	run -2 --separate-stderr truncating mmtool peek --raw "$T/victim"
+	assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+}
+
+@test "faults: every peek format survives truncation" {
+	for fmt in xxd canonical hex c string u32; do
+		randfile "$T/victim" 65536
+		run -2 --separate-stderr truncating mmtool peek -f "$fmt" "$T/victim"
+		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	done
+}
+
+@test "faults: poke into a file truncated while mapped: one error line, exit 2" {
+	for i in $(seq 100); do
+		randfile "$T/victim" 100000
+		run -2 --separate-stderr truncating mmtool poke "$T/victim" 50000 hello
+		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	done
+}
+
+@test "faults: grep of a file truncated while mapped: one error line, exit 2" {
+	for i in $(seq 20); do
+		randfile "$T/victim" 100000
+		run -2 --separate-stderr truncating mmtool grep needle "$T/victim"
+		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	done
+}
+
+# A small file system of its own: tmpfs in a private mount namespace.
+full_disk() {
+	command -v unshare >/dev/null || skip "unshare is not installed"
+	mkdir -p "$T/mnt"
+	unshare -m true 2>/dev/null || skip "this machine forbids mount namespaces"
+}
+
+@test "faults: full disk: poke --grow fails cleanly and the file is as it was" {
+	full_disk
+	run -0 unshare -m sh -c "
+		mount -t tmpfs -o size=1m tmpfs '$T/mnt' || exit 77
+		head -c 4096 /dev/urandom > '$T/mnt/f'
+		head -c 2000000 /dev/zero > '$T/mnt/fill' 2>/dev/null
+		before=\$(sha256sum < '$T/mnt/f')
+		mmtool poke --grow '$T/mnt/f' 100000 hello 2> '$T/err'; echo \"rc=\$?\"
+		[ \"\$(sha256sum < '$T/mnt/f')\" = \"\$before\" ] && echo same
+		stat -c %s '$T/mnt/f'"
+	[ "$status" -ne 77 ] || skip "cannot mount tmpfs here"
+	assert_line "rc=2"
+	assert_line "same"
+	assert_line "4096"
+	run cat "$T/err"
+	assert_output "mmtool: poke: $T/mnt/f: cannot reserve space for the write: No space left on device; nothing was written"
+}
+
+@test "faults: full disk: poke --size fails cleanly and the file is as it was" {
+	full_disk
+	run -0 unshare -m sh -c "
+		mount -t tmpfs -o size=1m tmpfs '$T/mnt' || exit 77
+		head -c 4096 /dev/urandom > '$T/mnt/f'
+		head -c 2000000 /dev/zero > '$T/mnt/fill' 2>/dev/null
+		before=\$(sha256sum < '$T/mnt/f')
+		mmtool poke --size 3M '$T/mnt/f' 2900000 hello 2> '$T/err'; echo \"rc=\$?\"
+		[ \"\$(sha256sum < '$T/mnt/f')\" = \"\$before\" ] && echo same
+		stat -c %s '$T/mnt/f'"
+	[ "$status" -ne 77 ] || skip "cannot mount tmpfs here"
+	assert_line "rc=2"
+	assert_line "same"
+	assert_line "4096"
+}
+
+@test "faults: full disk: poke into a hole of a sparse file fails cleanly, no SIGBUS" {
+	full_disk
+	run -0 unshare -m sh -c "
+		mount -t tmpfs -o size=1m tmpfs '$T/mnt' || exit 77
+		truncate -s 64M '$T/mnt/sparse'
+		head -c 2000000 /dev/zero > '$T/mnt/fill' 2>/dev/null
+		before=\$(sha256sum < '$T/mnt/sparse')
+		mmtool poke -r 100000 '$T/mnt/sparse' 10M 0123456789 2> '$T/err'; echo \"rc=\$?\"
+		[ \"\$(sha256sum < '$T/mnt/sparse')\" = \"\$before\" ] && echo same"
+	[ "$status" -ne 77 ] || skip "cannot mount tmpfs here"
+	assert_line "rc=2"
+	assert_line "same"
+	run cat "$T/err"
+	assert_output "mmtool: poke: $T/mnt/sparse: cannot reserve space for the write: No space left on device; nothing was written"
+}
+
+@test "faults: a read-only mount: peek and grep work, poke fails cleanly" {
+	full_disk
+	run -0 unshare -m sh -c "
+		mount -t tmpfs -o size=1m tmpfs '$T/mnt' || exit 77
+		printf 'hello needle' > '$T/mnt/f'
+		mount -o remount,ro '$T/mnt'
+		mmtool peek -f raw '$T/mnt/f'; echo
+		mmtool grep needle '$T/mnt/f'
+		mmtool poke '$T/mnt/f' 0 x 2> '$T/err'; echo \"rc=\$?\"
+		cat '$T/mnt/f'"
+	[ "$status" -ne 77 ] || skip "cannot mount tmpfs here"
+	assert_line --index 0 "hello needle"
+	assert_line --index 1 "6"
+	assert_line --index 2 "rc=2"
+	assert_line --index 3 "hello needle"
+	run cat "$T/err"
+	assert_output "mmtool: poke: $T/mnt/f: Read-only file system"
+}
+
+@test "faults: special files get an answer or one error line, never a hang" {
+	run -0 timeout 10 mmtool peek /dev/null
+	assert_output ""
+	run -0 timeout 10 mmtool peek /dev/zero 0 16
+	assert_output "00000000: 0000 0000 0000 0000 0000 0000 0000 0000  ................"
+	run -0 timeout 10 mmtool peek -f raw /proc/self/maps
+	assert_output --partial "mmtool"
+	run -2 --separate-stderr timeout 10 mmtool peek "$T"
+	assert_equal "$stderr" "mmtool: peek: $T: is a directory"
+	ln -s "$T/nothing" "$T/dangling"
+	run -2 --separate-stderr timeout 10 mmtool peek "$T/dangling"
+	assert_equal "$stderr" "mmtool: peek: $T/dangling: No such file or directory"
+	run -2 --separate-stderr timeout 10 mmtool poke "$T/dangling" 0 x
+	assert_equal "$stderr" "mmtool: poke: $T/dangling: No such file or directory (use --create to make it)"
+}
+
+@test "faults: a block device, if there is one, is peeked by its real size" {
+	dev=
+	for d in $(lsblk -dnpo NAME 2>/dev/null); do
+		size=$(blockdev --getsize64 "$d" 2>/dev/null) || continue
+		[ "$size" -ge 4096 ] || continue
+		dd if="$d" of=/dev/null bs=512 count=1 status=none 2>/dev/null || continue
+		dev=$d
+		break
+	done
+	[ -n "$dev" ] || skip "no readable block device with a size"
+	run -0 timeout 10 mmtool peek "$dev" -16
+	printf -v want '%08x:' $((size - 16))
+	assert_output --partial "$want"
+}

@@ -1,0 +1,61 @@
+/*
+ * LD_PRELOAD library for the fault tests: after a successful mmap of a
+ * regular file whose path contains $TRUNC_MATCH, truncate that file to 0
+ * bytes, so the next touch of the mapping raises SIGBUS exactly as when
+ * another process truncates it (FACTS.md: deterministic, unlike a race
+ * with truncate(1)).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * Built with _FILE_OFFSET_BITS=64, mmtool calls mmap64; other programs call
+ * mmap.  Both come here.
+ */
+static void *trunc_after(void *p, int fd);
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	static void *(*real)(void *, size_t, int, int, int, off_t);
+
+	if (!real)
+		real = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap");
+	return trunc_after(real(addr, len, prot, flags, fd, off), fd);
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	static void *(*real)(void *, size_t, int, int, int, off_t);
+
+	if (!real)
+		real = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap64");
+	return trunc_after(real(addr, len, prot, flags, fd, off), fd);
+}
+
+static void *trunc_after(void *p, int fd)
+{
+	const char *match = getenv("TRUNC_MATCH");
+	char link[64], path[4096];
+	struct stat st;
+	ssize_t n;
+
+	if (p == MAP_FAILED || fd < 0 || !match || !*match)
+		return p;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return p;
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof path - 1);
+	if (n <= 0)
+		return p;
+	path[n] = '\0';
+	if (strstr(path, match))
+		if (truncate(link, 0) < 0)
+			perror("trunc.so: truncate");
+	return p;
+}
