@@ -54,8 +54,11 @@ deps:
 check: $(BIN)
 	MMTOOL=$(abspath $(BIN)) tests/run
 
+# ASan and UBSan stop at the first report; any report fails the suite.
 check-sanitize:
-	$(MAKE) SANITIZE=1 check
+	ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=99 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    $(MAKE) SANITIZE=1 check
 
 bench: $(BIN)
 	MMTOOL=$(abspath $(BIN)) bench/run

@@ -158,6 +158,35 @@ int cmd_parse(const char *cmd, const struct poptOption *table,
 	return -1;
 }
 
+/* popt strdup()s the values of string and argv options: give them back. */
+void cmd_free_values(const struct poptOption *t)
+{
+	for (; t->longName || t->shortName || t->argInfo || t->arg; t++) {
+		switch (t->argInfo & POPT_ARG_MASK) {
+		case POPT_ARG_INCLUDE_TABLE:
+			if (t->arg != poptHelpOptions)
+				cmd_free_values(t->arg);
+			break;
+		case POPT_ARG_STRING:
+			if (t->arg) {
+				free(*(char **)t->arg);
+				*(char **)t->arg = NULL;
+			}
+			break;
+		case POPT_ARG_ARGV:
+			if (t->arg) {
+				char **v = *(char ***)t->arg;
+
+				for (size_t i = 0; v && v[i]; i++)
+					free(v[i]);
+				free(v);
+				*(char ***)t->arg = NULL;
+			}
+			break;
+		}
+	}
+}
+
 void cmd_args_free(struct cmd_args *a)
 {
 	if (a->con)

@@ -45,6 +45,12 @@ int cmd_parse(const char *cmd, const struct poptOption *table,
 void cmd_args_free(struct cmd_args *a);
 
 /*
+ * Free the values popt strdup()ed into a table's string and argv options
+ * (and set them to NULL), once the command is done with them.
+ */
+void cmd_free_values(const struct poptOption *table);
+
+/*
  * Open FILE for a command ("-" is standard input), report any error, and
  * return 0 or an exit status.
  */

@@ -156,8 +156,10 @@ static int peek_run(int argc, const char **argv)
 
 	rc = cmd_parse("peek", table, "[OPTIONS] FILE [OFFSET [LENGTH]]", 1, 3,
 		       CMD_NEGATIVE_OPERANDS, argc, argv, &a);
-	if (rc >= 0)
+	if (rc >= 0) {
+		cmd_free_values(table);
 		return rc;
+	}
 	path = a.args[0];
 	memset(&sink, 0, sizeof sink);
 	if (po.raw)
@@ -227,6 +229,7 @@ static int peek_run(int argc, const char **argv)
 close:
 	map_close(&f);
 done:
+	cmd_free_values(table);
 	cmd_args_free(&a);
 	return rc;
 }

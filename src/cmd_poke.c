@@ -259,8 +259,10 @@ static int poke_run(int argc, const char **argv)
 	memset(&po, 0, sizeof po);
 	rc = cmd_parse("poke", table, "[OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE",
 		       1, -1, CMD_NEGATIVE_OPERANDS, argc, argv, &a);
-	if (rc >= 0)
+	if (rc >= 0) {
+		cmd_free_values(table);
 		return rc;
+	}
 	if ((rc = poke_check_opts(&po)))
 		goto done;
 	path = a.args[0];
@@ -445,6 +447,7 @@ done:
 	bytes_free(&data);
 	bytes_free(&want);
 	bytes_free(&ptext);
+	cmd_free_values(table);
 	cmd_args_free(&a);
 	return rc;
 }
