@@ -212,7 +212,11 @@ static int peek_run(int argc, const char **argv)
 		rc = mm_error("peek", NULL, "out of memory");
 		goto close;
 	}
-	rc = len ? map_walk(&f, off, len, 0, peek_chunk, &sink) : 0;
+	rc = -ENOSYS;
+	if (fmt == DUMP_RAW && !sink.typed && !f.stream && len)
+		rc = map_send(&f, off, len, STDOUT_FILENO);
+	if (rc == -EINVAL || rc == -ENOSYS)
+		rc = len ? map_walk(&f, off, len, 0, peek_chunk, &sink) : 0;
 	if (!sink.typed)
 		dump_finish(&sink.dump);
 	out_flush(&out);

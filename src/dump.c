@@ -38,6 +38,139 @@ static size_t dump_addr(char *l, uint64_t a)
 }
 
 /*
+ * Vector formatting (SSSE3, chosen at run time; x86-64 only guarantees
+ * SSE2).  pshufb maps nibbles to hex digits sixteen at a time and places
+ * the group spaces; the scalar code below stays as the fallback and as the
+ * reference the tests compare both against (xxd itself).
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define DUMP_HAVE_VECTOR 1
+
+static int dump_vector_ok(void)
+{
+	static int ok = -1;
+
+	if (ok < 0) {
+		__builtin_cpu_init();
+		ok = __builtin_cpu_supports("ssse3") != 0;
+	}
+	return ok;
+}
+
+/* Hex digits of 16 bytes: *lo gets bytes 0-7 (16 chars), *hi bytes 8-15. */
+__attribute__((target("ssse3")))
+static inline void dump_vec_hex(const unsigned char *p, int upper,
+				__m128i *lo, __m128i *hi)
+{
+	const __m128i lut = upper
+		? _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F')
+		: _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
+	const __m128i m = _mm_set1_epi8(0x0f);
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+	__m128i hn = _mm_shuffle_epi8(lut, _mm_and_si128(_mm_srli_epi16(v, 4), m));
+	__m128i ln = _mm_shuffle_epi8(lut, _mm_and_si128(v, m));
+
+	*lo = _mm_unpacklo_epi8(hn, ln);
+	*hi = _mm_unpackhi_epi8(hn, ln);
+}
+
+/* 16 bytes as text: printable ASCII as is, the rest '.'. */
+__attribute__((target("ssse3")))
+static inline __m128i dump_vec_text(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+	/* Signed compare: 0x20..0x7f are the positive bytes above 0x1f. */
+	__m128i ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
+				      _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)));
+
+	return _mm_or_si128(_mm_and_si128(ok, v),
+			    _mm_andnot_si128(ok, _mm_set1_epi8('.')));
+}
+
+/* n >= 16 bytes as 2n hex digits; the last block overlaps the one before. */
+__attribute__((target("ssse3")))
+static void dump_vec_hexrun(char *dst, const unsigned char *p, size_t n, int upper)
+{
+	__m128i lo, hi;
+	size_t i = 0;
+
+	for (;;) {
+		dump_vec_hex(p + i, upper, &lo, &hi);
+		_mm_storeu_si128((__m128i *)(dst + 2 * i), lo);
+		_mm_storeu_si128((__m128i *)(dst + 2 * i + 16), hi);
+		if (i + 16 == n)
+			return;
+		i = i + 32 <= n ? i + 16 : n - 16;
+	}
+}
+
+/*
+ * The default xxd line: "AAAAAAAA: xxxx xxxx ... xxxx  text\n", 68 bytes.
+ * Stores run up to 16 bytes past the line; the caller reserved room.
+ */
+__attribute__((target("ssse3")))
+static size_t dump_vec_xxd16(char *l, const unsigned char *p, uint32_t addr,
+			     int upper)
+{
+	/* Four groups of four digits, each followed by a space (0x80: zero). */
+	const __m128i g1 = _mm_setr_epi8(0, 1, 2, 3, -128, 4, 5, 6, 7, -128, 8, 9, 10, 11, -128, 12);
+	const __m128i s1 = _mm_setr_epi8(0, 0, 0, 0, ' ', 0, 0, 0, 0, ' ', 0, 0, 0, 0, ' ', 0);
+	const __m128i g2 = _mm_setr_epi8(13, 14, 15, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128, -128);
+	const __m128i s2 = _mm_setr_epi8(0, 0, 0, ' ', ' ', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	__m128i lo, hi;
+	char *h = l + 10;
+
+	for (int i = 0; i < 4; i++)
+		memcpy(l + 2 * i, dump_pairs[0][(addr >> (24 - 8 * i)) & 0xff], 2);
+	l[8] = ':';
+	l[9] = ' ';
+	dump_vec_hex(p, upper, &lo, &hi);
+	_mm_storeu_si128((__m128i *)h, _mm_or_si128(_mm_shuffle_epi8(lo, g1), s1));
+	_mm_storeu_si128((__m128i *)(h + 16), _mm_or_si128(_mm_shuffle_epi8(lo, g2), s2));
+	_mm_storeu_si128((__m128i *)(h + 20), _mm_or_si128(_mm_shuffle_epi8(hi, g1), s1));
+	_mm_storeu_si128((__m128i *)(h + 36), _mm_or_si128(_mm_shuffle_epi8(hi, g2), s2));
+	_mm_storeu_si128((__m128i *)(l + 51), dump_vec_text(p));
+	l[67] = '\n';
+	return 68;
+}
+
+/*
+ * The hexdump -C line: "AAAAAAAA  xx xx xx xx xx xx xx xx  xx ... xx  |text|\n",
+ * 78 bytes; stores run past it as above.
+ */
+__attribute__((target("ssse3")))
+static size_t dump_vec_canon16(char *l, const unsigned char *p, uint32_t addr,
+			       int upper)
+{
+	/* Eight bytes: "xx xx xx xx xx xx xx xx " is 24 chars, in two stores. */
+	const __m128i c1 = _mm_setr_epi8(0, 1, -128, 2, 3, -128, 4, 5, -128, 6, 7, -128, 8, 9, -128, 10);
+	const __m128i t1 = _mm_setr_epi8(0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0, 0, ' ', 0);
+	const __m128i c2 = _mm_setr_epi8(11, -128, 12, 13, -128, 14, 15, -128, -128, -128, -128, -128, -128, -128, -128, -128);
+	const __m128i t2 = _mm_setr_epi8(0, ' ', 0, 0, ' ', 0, 0, ' ', ' ', 0, 0, 0, 0, 0, 0, 0);
+	__m128i lo, hi;
+
+	for (int i = 0; i < 4; i++)
+		memcpy(l + 2 * i, dump_pairs[0][(addr >> (24 - 8 * i)) & 0xff], 2);
+	l[8] = ' ';
+	l[9] = ' ';
+	dump_vec_hex(p, upper, &lo, &hi);
+	_mm_storeu_si128((__m128i *)(l + 10), _mm_or_si128(_mm_shuffle_epi8(lo, c1), t1));
+	_mm_storeu_si128((__m128i *)(l + 26), _mm_or_si128(_mm_shuffle_epi8(lo, c2), t2));
+	_mm_storeu_si128((__m128i *)(l + 35), _mm_or_si128(_mm_shuffle_epi8(hi, c1), t1));
+	_mm_storeu_si128((__m128i *)(l + 51), _mm_or_si128(_mm_shuffle_epi8(hi, c2), t2));
+	l[59] = ' ';
+	l[60] = '|';
+	_mm_storeu_si128((__m128i *)(l + 61), dump_vec_text(p));
+	l[77] = '|';
+	l[78] = '\n';
+	return 79;
+}
+#else
+#define DUMP_HAVE_VECTOR 0
+#endif
+
+/*
  * Colour classes, as newer xxd's -R has them: printable green, white space
  * yellow, NUL plain, 0xff blue, the rest red.
  */
@@ -198,8 +331,14 @@ static void dump_xxd_one(struct dump *d, const unsigned char *p, size_t n)
 		if (d->o.prefix)
 			out_str(d->out, d->o.prefix);
 		l = out_reserve(d->out, DUMP_XXD_LINE_MAX);
-		if (n == 16 && d->o.cols == 16 && d->o.group == 2)
-			len = dump_xxd_line16(d, l, p, d->pos);
+		if (n == 16 && d->o.cols == 16 && d->o.group == 2) {
+#if DUMP_HAVE_VECTOR
+			if (d->pos + 16 <= 0xffffffffULL && dump_vector_ok())
+				len = dump_vec_xxd16(l, p, (uint32_t)d->pos, d->o.upper);
+			else
+#endif
+				len = dump_xxd_line16(d, l, p, d->pos);
+		}
 		else
 			len = dump_xxd_line(d, l, p, n, d->pos);
 		d->out->len += len;
@@ -239,6 +378,13 @@ static void dump_canonical_one(struct dump *d, const unsigned char *p, size_t n)
 		d->have_prev = 1;
 	}
 	l = out_reserve(d->out, 128);
+#if DUMP_HAVE_VECTOR
+	if (n == 16 && d->pos <= 0xffffffffULL && dump_vector_ok()) {
+		d->out->len += dump_vec_canon16(l, p, (uint32_t)d->pos, d->o.upper);
+		d->pos += n;
+		return;
+	}
+#endif
 	shift = dump_addr(l, d->pos) - 8;
 	h = l + shift + 8;
 	memset(h, ' ', 52);
@@ -297,8 +443,13 @@ static void dump_hex(struct dump *d, const unsigned char *p, size_t n)
 		size_t chunk = take < 4096 ? take : 4096;
 		char *w = out_reserve(d->out, 2 * chunk + 1);
 
-		for (size_t i = 0; i < chunk; i++, w += 2)
-			memcpy(w, pairs[p[i]], 2);
+#if DUMP_HAVE_VECTOR
+		if (chunk >= 16 && dump_vector_ok())
+			dump_vec_hexrun(w, p, chunk, d->o.upper);
+		else
+#endif
+			for (size_t i = 0; i < chunk; i++, w += 2)
+				memcpy(w, pairs[p[i]], 2);
 		d->out->len += 2 * chunk;
 		d->col += chunk;
 		p += chunk;

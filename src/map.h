@@ -60,12 +60,17 @@ int map_grow(struct map_file *f, uint64_t size);
 /* The system page size, cached. */
 size_t map_page_size(void);
 
+enum map_view_flags {
+	MAP_VIEW_WRITE = 1,	/* MAP_SHARED read/write */
+	MAP_VIEW_POPULATE = 2,	/* fault every page in now (one walk, not 8,192 faults) */
+};
+
 /*
  * Map [off, off + len) of a mappable file; only the pages holding the range
- * are mapped.  `writable` maps MAP_SHARED read/write.  len must be > 0 and
- * the range need not lie inside the file (poke maps what it has grown).
+ * are mapped.  flags are map_view_flags.  len must be > 0 and the range
+ * need not lie inside the file (poke maps what it has grown).
  */
-int map_view_open(struct map_file *f, uint64_t off, size_t len, int writable,
+int map_view_open(struct map_file *f, uint64_t off, size_t len, int flags,
 		  struct map_view *v);
 void map_view_close(struct map_view *v);
 
@@ -95,6 +100,15 @@ typedef int (*map_chunk_fn)(void *ctx, const unsigned char *p, size_t n,
 			    uint64_t pos);
 int map_walk(struct map_file *f, uint64_t off, uint64_t len, size_t keep,
 	     map_chunk_fn fn, void *ctx);
+
+/*
+ * Copy [off, off + len) of a mappable file to out_fd with sendfile(2): the
+ * page cache goes to the pipe or file without passing through our memory
+ * (peek --raw keeps pace with cat this way).  MAP_ETRUNC if the file ends
+ * early; -EINVAL or -ENOSYS at the start when out_fd cannot take it (the
+ * caller then walks the mapping instead).
+ */
+int map_send(struct map_file *f, uint64_t off, uint64_t len, int out_fd);
 
 /*
  * Read a whole stream into a malloc'd buffer (*out, *n), at most `limit`

@@ -2,7 +2,7 @@
  * LD_PRELOAD library for the fault tests: after a successful mmap of a
  * regular file whose path contains $TRUNC_MATCH, truncate that file to 0
  * bytes, so the next touch of the mapping raises SIGBUS exactly as when
- * another process truncates it (FACTS.md: deterministic, unlike a race
+ * another process truncates it (and likewise before a sendfile(2) from it) (FACTS.md: deterministic, unlike a race
  * with truncate(1)).
  */
 #define _GNU_SOURCE
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,27 @@ void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	if (!real)
 		real = (void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_NEXT, "mmap64");
 	return trunc_after(real(addr, len, prot, flags, fd, off), fd);
+}
+
+/* peek --raw copies with sendfile(2) instead of mapping: cut it there too. */
+ssize_t sendfile(int out_fd, int in_fd, off_t *off, size_t count)
+{
+	static ssize_t (*real)(int, int, off_t *, size_t);
+
+	if (!real)
+		real = (ssize_t (*)(int, int, off_t *, size_t))dlsym(RTLD_NEXT, "sendfile");
+	trunc_after(NULL, in_fd);
+	return real(out_fd, in_fd, off, count);
+}
+
+ssize_t sendfile64(int out_fd, int in_fd, off_t *off, size_t count)
+{
+	static ssize_t (*real)(int, int, off_t *, size_t);
+
+	if (!real)
+		real = (ssize_t (*)(int, int, off_t *, size_t))dlsym(RTLD_NEXT, "sendfile64");
+	trunc_after(NULL, in_fd);
+	return real(out_fd, in_fd, off, count);
 }
 
 static void *trunc_after(void *p, int fd)
