@@ -358,8 +358,11 @@ PY
 
 @test "peek: a whole-file peek of a file larger than the window works under ulimit -v" {
 	under_sanitizer && skip "ASan cannot run under a small ulimit -v"
-	truncate -s 300M "$T/big"
-	printf 'Z' | dd of="$T/big" bs=1 seek=$((300 * 1024 * 1024 - 1)) conv=notrunc status=none
-	run -0 bash -c "ulimit -v 131072; mmtool peek -f raw '$T/big' | tail -c 1"
-	assert_output "Z"
+	# 100 MiB through 32 MiB windows in 64 MiB of address space.
+	truncate -s 100M "$T/big"
+	printf 'Z' | dd of="$T/big" bs=1 seek=$((100 * 1024 * 1024 - 1)) conv=notrunc status=none
+	run -0 bash -c "ulimit -v 65536; mmtool peek -f hex -c 65536 '$T/big' | tail -c 3"
+	assert_output "5a"
+	run -0 bash -c "ulimit -v 65536; mmtool peek -f u8 '$T/big' -1"
+	assert_output "90"
 }
