@@ -24,7 +24,7 @@ int bytes_add(struct bytes *b, const void *p, size_t n)
 		b->p = grown;
 		b->cap = cap;
 	}
-	if (n)
+	if (n && p)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
 	return 0;

@@ -15,7 +15,8 @@ struct bytes {
 	size_t len, cap;
 };
 
-int bytes_add(struct bytes *b, const void *p, size_t n);	/* 0 or -1 (ENOMEM) */
+/* Append n bytes (p NULL: just make room and count them); 0 or -1 (ENOMEM). */
+int bytes_add(struct bytes *b, const void *p, size_t n);
 void bytes_free(struct bytes *b);
 
 /*

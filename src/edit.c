@@ -28,16 +28,20 @@ int edit_reserve(struct map_file *f, const struct edit *e, size_t n)
 {
 	struct edit_span_range *r;
 	size_t k = 0;
-	int rc = 0;
+	int rc = 0, sorted = 1;
 
 	if (!S_ISREG(f->mode) || n == 0)
 		return 0;
 	r = malloc(n * sizeof *r);
 	if (!r)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		r[i] = (struct edit_span_range){ e[i].off, e[i].off + edit_span(&e[i]) };
-	qsort(r, n, sizeof *r, edit_cmp_range);
+		sorted &= i == 0 || r[i].lo >= r[i - 1].lo;
+	}
+	/* Patches made from a dump are in order already. */
+	if (!sorted)
+		qsort(r, n, sizeof *r, edit_cmp_range);
 	for (size_t i = 1; i < n; i++) {
 		if (r[i].lo <= r[k].hi + EDIT_RESERVE_GAP) {
 			if (r[i].hi > r[k].hi)
@@ -65,7 +69,8 @@ struct edit_writer {
 	struct map_view v;
 	int sync;
 	const struct edit *e;
-	uint64_t done;		/* bytes of *e written so far */
+	size_t n, i;		/* edits, and the one being written */
+	uint64_t done;		/* bytes of e[i] written so far */
 };
 
 static int edit_close_view(struct edit_writer *w)
@@ -78,54 +83,84 @@ static int edit_close_view(struct edit_writer *w)
 	return rc;
 }
 
-/* Copy the part of w->e that falls in the view; runs under map_guard. */
+static int edit_in_view(const struct edit_writer *w, uint64_t pos)
+{
+	return w->v.base && pos >= w->v.off && pos - w->v.off < w->v.len;
+}
+
+/*
+ * Copy edits, in order, for as long as they fall inside the view; runs
+ * under one map_guard per view, since arming the guard costs a system call
+ * (sigsetjmp saves the signal mask) and a patch has 100,000 edits.
+ */
 static int edit_copy(void *arg)
 {
 	struct edit_writer *w = arg;
-	const struct edit *e = w->e;
-	uint64_t total = edit_span(e), pos = e->off + w->done;
-	unsigned char *dst = w->v.p + (pos - w->v.off);
-	uint64_t room = w->v.off + w->v.len - pos;
-	uint64_t n = total - w->done < room ? total - w->done : room;
 
-	for (uint64_t left = n; left;) {
-		size_t phase = (size_t)(w->done % e->len);
-		size_t take = e->len - phase < left ? e->len - phase : (size_t)left;
+	for (; w->i < w->n; w->i++, w->done = 0) {
+		const struct edit *e = &w->e[w->i];
+		uint64_t total = edit_span(e);
 
-		memcpy(dst, e->data + phase, take);
-		dst += take;
-		left -= take;
-		w->done += take;
+		while (w->done < total) {
+			uint64_t pos = e->off + w->done;
+			unsigned char *dst = w->v.p + (pos - w->v.off);
+			uint64_t room = w->v.off + w->v.len - pos;
+			uint64_t left = total - w->done < room ? total - w->done : room;
+
+			if (!edit_in_view(w, pos))
+				return 0;
+			while (left) {
+				size_t phase = (size_t)(w->done % e->len);
+				size_t take = e->len - phase < left ? e->len - phase : (size_t)left;
+
+				memcpy(dst, e->data + phase, take);
+				dst += take;
+				left -= take;
+				w->done += take;
+			}
+		}
 	}
 	return 0;
 }
 
+/*
+ * How much to map from pos: what edit i still needs, and the edits after
+ * it while they go forward and fit in one window.  The window is made no
+ * bigger than the writes, so it can be populated (no fault per page) and a
+ * 5-byte poke maps one page.
+ */
+static size_t edit_window(const struct edit *e, size_t n, size_t i, uint64_t pos)
+{
+	uint64_t hi = e[i].off + edit_span(&e[i]);
+
+	for (size_t j = i + 1; j < n && e[j].off >= e[j - 1].off; j++) {
+		uint64_t end = e[j].off + edit_span(&e[j]);
+
+		if (end - pos > MAP_WINDOW)
+			break;
+		if (end > hi)
+			hi = end;
+	}
+	return hi - pos > MAP_WINDOW ? MAP_WINDOW : (size_t)(hi - pos);
+}
+
 int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync)
 {
-	struct edit_writer w = { .f = f, .sync = sync };
+	struct edit_writer w = { .f = f, .sync = sync, .e = e, .n = n };
 	int rc = 0;
 
-	for (size_t i = 0; i < n && !rc; i++) {
-		uint64_t total = edit_span(&e[i]);
+	while (w.i < n && !rc) {
+		uint64_t pos = e[w.i].off + w.done;
 
-		w.e = &e[i];
-		w.done = 0;
-		while (w.done < total && !rc) {
-			uint64_t pos = e[i].off + w.done;
-
-			if (!w.v.base || pos < w.v.off || pos >= w.v.off + w.v.len) {
-				uint64_t want = f->size - pos;
-
-				if ((rc = edit_close_view(&w)))
-					break;
-				if (want > MAP_WINDOW)
-					want = MAP_WINDOW;
-				rc = map_view_open(f, pos, (size_t)want, 1, &w.v);
-				if (rc)
-					break;
-			}
-			rc = map_guard(w.v.base, w.v.base_len, edit_copy, &w);
+		if (!edit_in_view(&w, pos)) {
+			if ((rc = edit_close_view(&w)))
+				break;
+			rc = map_view_open(f, pos, edit_window(e, n, w.i, pos),
+					   MAP_VIEW_WRITE | MAP_VIEW_POPULATE, &w.v);
+			if (rc)
+				break;
 		}
+		rc = map_guard(w.v.base, w.v.base_len, edit_copy, &w);
 	}
 	if (rc) {
 		map_view_close(&w.v);

@@ -352,8 +352,17 @@ int map_slurp(int fd, uint64_t limit, unsigned char **out, size_t *n)
 {
 	unsigned char *buf = NULL, *grown;
 	size_t len = 0, cap = 0;
+	struct stat st;
 	ssize_t r;
 
+	/* A regular file says its size: one buffer, no regrowth. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < limit && (uint64_t)st.st_size < SIZE_MAX - 65536) {
+		cap = (size_t)st.st_size + 65536;
+		buf = malloc(cap);
+		if (!buf)
+			return -ENOMEM;
+	}
 	for (;;) {
 		if (cap - len < 65536) {
 			cap = cap ? cap * 2 : 262144;

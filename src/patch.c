@@ -6,29 +6,43 @@
 
 #define PATCH_ERR 128
 
-static int patch_hexval(char c)
+/* Hex digit values, -1 for anything else: one load per character. */
+static signed char patch_hex[256];
+
+static void patch_init_table(void)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	static int done;
+
+	if (done)
+		return;
+	memset(patch_hex, -1, sizeof patch_hex);
+	for (int i = 0; i < 10; i++)
+		patch_hex['0' + i] = (signed char)i;
+	for (int i = 0; i < 6; i++) {
+		patch_hex['a' + i] = (signed char)(10 + i);
+		patch_hex['A' + i] = (signed char)(10 + i);
+	}
+	done = 1;
+}
+
+static inline int patch_hexval(char c)
+{
+	return patch_hex[(unsigned char)c];
 }
 
 static int patch_add_line(struct patch *p, uint64_t off, size_t at, size_t len)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 256;
-		struct patch_line *grown = realloc(p->lines, cap * sizeof *grown);
+		struct edit *grown = realloc(p->lines, cap * sizeof *grown);
 
 		if (!grown)
 			return -1;
 		p->lines = grown;
 		p->cap = cap;
 	}
-	p->lines[p->n++] = (struct patch_line){ off, at, len };
+	/* data may still move: remember the index, make it a pointer at the end. */
+	p->lines[p->n++] = (struct edit){ off, (const unsigned char *)(uintptr_t)at, len, 1 };
 	return 0;
 }
 
@@ -62,6 +76,12 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 	s++;
 	if (s < end && *s == ' ')
 		s++;
+	/* A line holds at most half its length in bytes: make room once. */
+	if (bytes_add(&p->data, NULL, (size_t)(end - s) / 2 + 1)) {
+		snprintf(err, PATCH_ERR, "out of memory");
+		return -1;
+	}
+	p->data.len = at;
 	for (;;) {
 		int hi, lo;
 		unsigned char c;
@@ -79,10 +99,7 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 			return -1;
 		}
 		c = (unsigned char)(hi << 4 | lo);
-		if (bytes_add(&p->data, &c, 1)) {
-			snprintf(err, PATCH_ERR, "out of memory");
-			return -1;
-		}
+		p->data.p[p->data.len++] = c;
 		s += 2;
 	}
 	if (p->data.len == at) {
@@ -92,6 +109,19 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 	if (p->data.len - at > UINT64_MAX - off) {
 		snprintf(err, PATCH_ERR, "bytes run past the largest offset");
 		return -1;
+	}
+	/*
+	 * A line that goes on where the one before it ended (a dump, line by
+	 * line) extends that edit: a 100,000-line patch becomes one edit.
+	 */
+	if (p->n) {
+		struct edit *last = &p->lines[p->n - 1];
+
+		if ((uintptr_t)last->data + last->len == at &&
+		    last->off + last->len == off) {
+			last->len += p->data.len - at;
+			return 0;
+		}
 	}
 	if (patch_add_line(p, off, at, p->data.len - at)) {
 		snprintf(err, PATCH_ERR, "out of memory");
@@ -106,23 +136,29 @@ int patch_parse(const char *text, size_t len, struct patch *p,
 	const char *s = text, *end = text + len;
 	size_t line = 0;
 
+	patch_init_table();
 	memset(p, 0, sizeof *p);
+	/* The bytes are at most half the text: one allocation, no regrowth. */
+	if (bytes_add(&p->data, NULL, len / 2 + 1)) {
+		snprintf(err, PATCH_ERR, "out of memory");
+		*bad_line = 0;
+		return -1;
+	}
+	p->data.len = 0;
 	while (s < end) {
-		const char *nl = memchr(s, '\n', (size_t)(end - s));
-		const char *eol = nl ? nl : end;
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
 
+		if (!eol)
+			eol = end;
 		line++;
-		if (memchr(s, '\0', (size_t)(eol - s))) {
-			snprintf(err, PATCH_ERR, "a NUL byte: this is not a text patch");
-			*bad_line = line;
-			return -1;
-		}
 		if (patch_line(p, s, eol, err)) {
 			*bad_line = line;
 			return -1;
 		}
-		s = nl ? nl + 1 : end;
+		s = eol < end ? eol + 1 : end;
 	}
+	for (size_t i = 0; i < p->n; i++)
+		p->lines[i].data = p->data.p + (uintptr_t)p->lines[i].data;
 	return 0;
 }
 

@@ -10,22 +10,19 @@
 #include <stdint.h>
 
 #include "data.h"
+#include "edit.h"
 
-struct patch_line {
-	uint64_t off;		/* file offset of the first byte */
-	size_t at;		/* its bytes are data.p[at .. at + len) */
-	size_t len;
-};
-
+/* The lines as edits, in order; their bytes live in data. */
 struct patch {
-	struct patch_line *lines;
+	struct edit *lines;
 	size_t n, cap;
 	struct bytes data;
 };
 
 /*
  * Parse the whole text before anything is applied.  Returns 0, or -1 with
- * *bad_line (1-based) and a reason in err (at least 128 bytes).
+ * *bad_line (1-based) and a reason in err (at least 128 bytes).  The edits'
+ * data pointers are valid once it returns 0, until patch_free.
  */
 int patch_parse(const char *text, size_t len, struct patch *p,
 		size_t *bad_line, char *err);
