@@ -64,8 +64,7 @@ bench: $(BIN)
 	MMTOOL=$(abspath $(BIN)) bench/run
 
 valgrind: $(BIN)
-	MMTOOL=$(abspath $(BIN)) MMTOOL_WRAP="valgrind -q --error-exitcode=99 --leak-check=full" \
-	    tests/run tests/peek.bats tests/poke.bats tests/grep.bats
+	MMTOOL=$(abspath $(BIN)) tests/valgrind.sh
 
 fuzz:
 	tests/fuzz/run $(FUZZ_SECONDS)

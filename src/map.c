@@ -59,11 +59,14 @@ int map_open(struct map_file *f, const char *path, int fd, int flags)
 	if (S_ISREG(st.st_mode) && path) {
 		/*
 		 * A regular file of size 0 may still have content (/proc files
-		 * report 0 and refuse mmap with ENODEV): such files are read.
+		 * report 0 and refuse mmap with ENODEV): one that yields a byte
+		 * is read as a stream; one that does not is really empty.
 		 */
+		char probe;
+
 		f->size = (uint64_t)st.st_size;
 		f->mappable = 1;
-		f->stream = st.st_size == 0;
+		f->stream = st.st_size == 0 && pread(fd, &probe, 1, 0) == 1;
 	} else if (S_ISBLK(st.st_mode) && path) {
 		/* A block device maps, but stat reports size 0 for it. */
 		if (ioctl(fd, BLKGETSIZE64, &f->size) < 0)
