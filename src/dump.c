@@ -498,7 +498,7 @@ static int dump_is_hexdigit(unsigned char c)
 
 static void dump_string(struct dump *d, const unsigned char *p, size_t n)
 {
-	static const char named[] = "\0a\bb\tt\nn\vv\ff\rr\\\\";
+	static const char named[] = "\aa\bb\tt\nn\vv\ff\rr\\\\";
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = p[i];

@@ -300,9 +300,9 @@ PY
 }
 
 @test "peek: string prints printable ASCII as is and C escapes for the rest" {
-	printf 'Hi\t"x"\n\0\\\377' > "$T/f"
+	printf 'Hi\t"x"\n\0\\\377\a\b\v\f\r' > "$T/f"
 	run -0 mmtool peek -f string "$T/f"
-	assert_output 'Hi\t"x"\n\0\\\xff'
+	assert_output 'Hi\t"x"\n\0\\\xff\a\b\v\f\r'
 }
 
 @test "peek: --color=always colours bytes, never and auto on a pipe do not" {

@@ -1,0 +1,191 @@
+# fish completion for mmtool(1).  The option lists mirror each command's
+# --help; tests/docs.bats fails when they drift apart.
+
+# The options of command $argv[1] that take a value in the next word.
+function __fish_mmtool_valued
+    switch $argv[1]
+        case peek
+            printf '%s\n' -f --format -c --cols -g --group --color
+        case poke
+            printf '%s\n' -t --type -i --input -r --repeat --expect --size --undo --patch
+        case grep
+            printf '%s\n' -e --regexp -m --max-count --range --radix -C --context
+        case flush
+            printf '%s\n' --range
+    end
+end
+
+# Print the command on the line, then what the word being completed is:
+# "option-value", "file", "command" or "other".
+function __fish_mmtool_state
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l cmd
+    set -l valued
+    set -l n 0
+    set -l want 0
+    set -l ended 0
+    set -l have_e 0
+    for t in $tokens
+        if test -z "$cmd"
+            string match -q -- '-*' $t; and continue
+            set cmd $t
+            set valued (__fish_mmtool_valued $cmd)
+            continue
+        end
+        if test $want = 1
+            set want 0
+            continue
+        end
+        if test $ended = 1; or not string match -q -- '-?*' $t
+            set n (math $n + 1)
+            continue
+        end
+        if string match -qr -- '^-[0-9]' $t; and contains -- $cmd peek poke
+            set n (math $n + 1)
+            continue
+        end
+        switch $t
+            case --
+                set ended 1
+            case '--*'
+                string match -qr -- '^--regexp(=|$)' $t; and set have_e 1
+                not string match -q -- '*=*' $t; and contains -- $t $valued; and set want 1
+            case '*'
+                # A cluster such as -ua or -c16: a letter taking a value ends it.
+                set -l letters (string split '' -- (string sub -s 2 -- $t))
+                for i in (seq (count $letters))
+                    if contains -- -$letters[$i] $valued
+                        test $letters[$i] = e; and set have_e 1
+                        test $i = (count $letters); and set want 1
+                        break
+                    end
+                end
+        end
+    end
+    echo $cmd
+    if test -z "$cmd"
+        echo command
+    else if test $want = 1
+        echo option-value
+    else
+        switch $cmd
+            case peek poke
+                test $n = 0; and echo file; or echo other
+            case grep
+                test $have_e = 1 -o $n -gt 0; and echo file; or echo other
+            case flush info
+                echo file
+            case help
+                test $n = 0; and echo command; or echo other
+            case '*'
+                echo other
+        end
+    end
+end
+
+# True when the command on the line is $argv[1] (and, with $argv[2], the
+# word being completed is of that kind).
+function __fish_mmtool_is
+    set -l state (__fish_mmtool_state)
+    test "$state[1]" = "$argv[1]"; or return 1
+    test (count $argv) -lt 2; or test "$state[2]" = "$argv[2]"
+end
+
+# The values of peek -f (with the types) and of poke -t.
+function __fish_mmtool_formats
+    printf '%s\t%s\n' xxd 'as xxd prints (default)' canonical 'as hexdump -C prints' \
+        hex 'plain hex, as xxd -p prints' raw 'the bytes themselves' \
+        c 'C initializer lines, as xxd -i prints' string 'one line with C escapes'
+    __fish_mmtool_types
+end
+
+function __fish_mmtool_types
+    for t in u8 i8 u16 i16 u32 i32 u64 i64 f32 f64
+        printf '%s\n' $t {$t}le {$t}be
+    end
+end
+
+complete -c mmtool -f
+
+# mmtool [--help] [--version] COMMAND
+complete -c mmtool -n '__fish_mmtool_is ""' -s h -l help -d 'Show the list of commands'
+complete -c mmtool -n '__fish_mmtool_is ""' -s V -l version -d 'Show the version'
+complete -c mmtool -n '__fish_mmtool_is ""' -a peek -d 'Print bytes at an offset'
+complete -c mmtool -n '__fish_mmtool_is ""' -a poke -d 'Write bytes in place, or apply a patch'
+complete -c mmtool -n '__fish_mmtool_is ""' -a grep -d 'Find the offsets of bytes'
+complete -c mmtool -n '__fish_mmtool_is ""' -a flush -d 'Make writes durable, control the page cache'
+complete -c mmtool -n '__fish_mmtool_is ""' -a info -d 'What a file is'
+complete -c mmtool -n '__fish_mmtool_is ""' -a help -d 'Show the help of a command'
+complete -c mmtool -n '__fish_mmtool_is help command' -a 'peek poke grep flush info'
+
+# Every command: popt's help options, and file names where a FILE goes.
+for cmd in peek poke grep flush info
+    complete -c mmtool -n "__fish_mmtool_is $cmd" -s '?' -l help -d 'Show the options of the command'
+    complete -c mmtool -n "__fish_mmtool_is $cmd" -l usage -d 'Show a short usage message'
+    complete -c mmtool -n "__fish_mmtool_is $cmd file" -F
+end
+
+# peek [OPTIONS] FILE [OFFSET [LENGTH]]
+set -l c '__fish_mmtool_is peek'
+complete -c mmtool -n $c -s f -l format -x -a '(__fish_mmtool_formats)' -d 'Output format'
+complete -c mmtool -n $c -l raw -d 'The bytes themselves (= --format raw)'
+complete -c mmtool -n $c -s c -l cols -x -d 'Bytes per line'
+complete -c mmtool -n $c -s g -l group -x -d 'Bytes per group (0: no groups)'
+complete -c mmtool -n $c -s u -l upper -d 'Upper-case hex digits'
+complete -c mmtool -n $c -s a -l autoskip -d 'Squeeze runs of zero lines to *'
+complete -c mmtool -n $c -s v -l no-squeeze -d 'Print repeated lines (canonical)'
+complete -c mmtool -n $c -l color -x -a 'auto always never' -d 'Colour bytes by class'
+complete -c mmtool -n $c -l lock -d 'Hold a shared flock(2) while reading'
+
+# poke [OPTIONS] FILE OFFSET DATA... | poke [OPTIONS] --patch PATCH FILE
+set c '__fish_mmtool_is poke'
+complete -c mmtool -n $c -s e -l escapes -d 'Read DATA with C escapes'
+complete -c mmtool -n $c -s x -l hex -d 'Read DATA as hex digits'
+complete -c mmtool -n $c -s t -l type -x -a '(__fish_mmtool_types)' -d 'Write DATA as numbers of a type'
+complete -c mmtool -n $c -s i -l input -r -F -d 'Write the bytes of a file (- for stdin)'
+complete -c mmtool -n $c -s r -l repeat -x -d 'Write DATA N times'
+complete -c mmtool -n $c -l expect -x -d 'Write only if the bytes now there are these'
+complete -c mmtool -n $c -l grow -d 'Allow writing past the end of the file'
+complete -c mmtool -n $c -l create -d 'Create the file if it does not exist'
+complete -c mmtool -n $c -l size -x -d 'Extend the file to SIZE first'
+complete -c mmtool -n $c -l lock -d 'Hold an exclusive flock(2) while writing'
+complete -c mmtool -n $c -s s -l sync -d 'Wait until the data is on stable storage'
+complete -c mmtool -n $c -l undo -r -F -d 'Save the old bytes as a patch in a file'
+complete -c mmtool -n $c -s n -l dry-run -d 'Write nothing, show what would change'
+complete -c mmtool -n $c -s v -l verbose -d 'Show the old and the new bytes'
+complete -c mmtool -n $c -l patch -r -F -d 'Apply the edits of a patch file (- for stdin)'
+
+# grep [OPTIONS] PATTERN [FILE...] | grep [OPTIONS] -e PATTERN... [FILE...]
+set c '__fish_mmtool_is grep'
+complete -c mmtool -n $c -s e -l regexp -x -d 'Search for PATTERN (may be repeated)'
+complete -c mmtool -n $c -s x -l hex -d 'Patterns are hex bytes, ?? any byte'
+complete -c mmtool -n $c -s E -l regex -d 'Patterns are PCRE2 regular expressions'
+complete -c mmtool -n $c -s i -l ignore-case -d 'Fold ASCII case'
+complete -c mmtool -n $c -l overlap -d 'Report overlapping matches'
+complete -c mmtool -n $c -s H -l with-filename -d 'Print FILE:OFFSET'
+complete -c mmtool -n $c -l no-filename -d 'Print only the offset'
+complete -c mmtool -n $c -s c -l count -d 'Print the number of matches'
+complete -c mmtool -n $c -s l -l files-with-matches -d 'Print only the names of matching files'
+complete -c mmtool -n $c -s q -l quiet -d 'Print nothing, exit 0 on a match'
+complete -c mmtool -n $c -s m -l max-count -x -d 'Stop after N matches'
+complete -c mmtool -n $c -l range -x -d 'Only matches inside START:END or START+LENGTH'
+complete -c mmtool -n $c -l radix -x -a '(printf "%s\t%s\n" d decimal x hex o octal)' -d 'Radix of the offsets'
+complete -c mmtool -n $c -s C -l context -x -d 'Print N bytes either side of a match'
+complete -c mmtool -n $c -s 0 -l null -d 'End each record with NUL'
+complete -c mmtool -n $c -l json -d 'One JSON object a line'
+complete -c mmtool -n $c -s r -l recursive -d 'Search directories'
+complete -c mmtool -n $c -l lock -d 'Hold a shared flock(2) while searching'
+
+# flush [OPTIONS] FILE...
+set c '__fish_mmtool_is flush'
+complete -c mmtool -n $c -l range -x -d 'Only START:END or START+LENGTH'
+complete -c mmtool -n $c -l async -d 'Start the writeback and return'
+complete -c mmtool -n $c -l data -d 'Skip metadata (fdatasync)'
+complete -c mmtool -n $c -l drop -d 'Evict the clean pages from the page cache'
+
+# info [OPTIONS] FILE...
+set c '__fish_mmtool_is info'
+complete -c mmtool -n $c -s b -l brief -d 'Print only the type line'
+complete -c mmtool -n $c -l mime -d 'Print only the MIME type'
+complete -c mmtool -n $c -l json -d 'One JSON object a line'

@@ -1,0 +1,229 @@
+#!/usr/bin/env bats
+# The completions of bash (alone and under bash-completion), zsh and fish,
+# each driven for real: bash through `complete -p` and the function with
+# COMP_WORDS/COMP_CWORD, zsh on a pseudo-terminal (zpty), fish through
+# `complete -C`.  Which options exist is checked in docs.bats.
+
+setup() {
+	load test_helper/common-setup
+	_common_setup
+	load test_helper/complete
+	# A directory of its own: bats keeps its files in $T.
+	mkdir "$T/w"
+	cd "$T/w"
+}
+
+TYPES=$(for t in u8 i8 u16 i16 u32 i32 u64 i64 f32 f64; do
+	printf '%s\n' "$t" "${t}le" "${t}be"; done | LC_ALL=C sort)
+FORMATS=$(printf '%s\n' xxd canonical hex raw c string "$TYPES" | LC_ALL=C sort)
+
+# What each shell offers for LINE, in the same shape: one a line, sorted,
+# without the "/" fish puts after a directory, the "\" zsh puts before a
+# blank, or the "--opt=" fish repeats before a value.
+offers() {
+	local line=$1 shell=$2 pre=
+	[[ ${line##* } == --*=* ]] && pre=${line##* } && pre=${pre%%=*}=
+	case $shell in
+	bash) complete_bash "$line" alone ;;
+	bash-completion) complete_bash "$line" bash-completion ;;
+	zsh) complete_zsh "$line" | sed 's/\\\(.\)/\1/g' ;;
+	fish) complete_fish "$line" | sed "s/^$pre//" ;;
+	esac | sed 's:/$::' | LC_ALL=C sort -u
+}
+
+# Every shell offers exactly the words after LINE (none: nothing at all).
+assert_offers() {
+	local line=$1 want got shell bad=
+	shift
+	want=$(printf '%s\n' "$@" | sed '/^$/d' | LC_ALL=C sort -u)
+	for shell in bash bash-completion zsh fish; do
+		got=$(offers "$line" $shell)
+		[[ $got == "$want" ]] ||
+			bad+=$'\n'"$shell offers for '$line': ${got//$'\n'/ } (want: ${want//$'\n'/ })"
+	done
+	[[ -z $bad ]] || fail "${bad#$'\n'}"
+}
+
+@test "completions: bash registers its function for mmtool" {
+	run bash --norc --noprofile -c ". '$COMPLETIONS/mmtool.bash' && complete -p mmtool"
+	assert_success
+	assert_output "complete -F _mmtool mmtool"
+}
+
+@test "completions: bash needs nothing from bash-completion" {
+	run --separate-stderr bash --norc --noprofile -c "
+		. '$COMPLETIONS/mmtool.bash'
+		declare -F _init_completion _filedir _get_comp_words_by_ref && exit 9
+		touch f.bin
+		COMP_WORDS=(mmtool peek -f u32b); COMP_CWORD=3
+		_mmtool mmtool u32b -f; echo \"\${COMPREPLY[*]}\"
+		COMP_WORDS=(mmtool peek ''); COMP_CWORD=2
+		_mmtool mmtool '' peek; echo \"\${COMPREPLY[*]}\""
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${lines[0]}" "u32be"
+	assert_equal "${lines[1]}" "f.bin"
+}
+
+@test "completions: the three files parse in their shells" {
+	bash -n "$COMPLETIONS/mmtool.bash"
+	zsh -n "$COMPLETIONS/_mmtool"
+	fish -n "$COMPLETIONS/mmtool.fish"
+	head -n 1 "$COMPLETIONS/_mmtool" | grep -qx '#compdef mmtool'
+}
+
+@test "completions: fish completes 'mmtool peek --fo' to --format" {
+	# fish with its usual configuration; our directory first on its path,
+	# and a stand-in mmtool on PATH (fish completes only known commands).
+	mkdir bin
+	ln -s /bin/true bin/mmtool
+	PATH=$PWD/bin:$PATH run fish -c \
+		"set -p fish_complete_path '$COMPLETIONS'; complete -C 'mmtool peek --fo'"
+	assert_success
+	assert_output --regexp $'^--format\t'
+}
+
+@test "completions: a long option completes from its prefix in every shell" {
+	assert_offers "mmtool peek --fo" --format
+	assert_offers "mmtool grep --files" --files-with-matches
+}
+
+@test "completions: the global options, before a command" {
+	assert_offers "mmtool --" --help --version
+}
+
+@test "completions: peek --format offers every format and every type" {
+	assert_offers "mmtool peek --format " "$FORMATS"
+	assert_offers "mmtool peek -f u3" u32 u32le u32be
+}
+
+@test "completions: a value after '=' is completed" {
+	assert_offers "mmtool peek --format=u6" u64 u64le u64be
+	assert_offers "mmtool peek --color=" auto always never
+	assert_offers "mmtool peek --color=al" always
+}
+
+@test "completions: bash keeps the '--opt=' when '=' is not a word break" {
+	run bash --norc --noprofile -c "
+		. '$COMPLETIONS/mmtool.bash'
+		COMP_WORDBREAKS=\${COMP_WORDBREAKS//=}
+		COMP_WORDS=(mmtool peek --color=al); COMP_CWORD=2
+		COMP_LINE='mmtool peek --color=al'; COMP_POINT=\${#COMP_LINE}
+		_mmtool mmtool --color=al peek; echo \"\${COMPREPLY[*]}\""
+	assert_success
+	assert_output "--color=always"
+}
+
+@test "completions: poke --type offers every type" {
+	assert_offers "mmtool poke --type " "$TYPES"
+	assert_offers "mmtool poke -t f" f32 f32le f32be f64 f64le f64be
+}
+
+@test "completions: grep --radix offers d, x and o" {
+	assert_offers "mmtool grep --radix " d x o
+}
+
+@test "completions: peek --color offers auto, always and never" {
+	assert_offers "mmtool peek --color " auto always never
+}
+
+@test "completions: every --format value offered is one peek accepts" {
+	printf '0123456789abcdef' >f.bin
+	for v in $(offers "mmtool peek --format " bash); do
+		run mmtool peek -f "$v" f.bin 0 8
+		assert_success
+	done
+}
+
+@test "completions: every --color value offered is one peek accepts" {
+	printf 'abc' >f.bin
+	for v in $(offers "mmtool peek --color " bash); do
+		run mmtool peek --color="$v" f.bin
+		assert_success
+	done
+}
+
+@test "completions: every --type value offered is one poke accepts" {
+	head -c 8 /dev/zero >f.bin
+	for v in $(offers "mmtool poke --type " bash); do
+		run mmtool poke -t "$v" f.bin 0 1
+		assert_success
+	done
+}
+
+@test "completions: every --radix value offered is one grep accepts" {
+	printf 'xxAxx' >f.bin
+	for v in $(offers "mmtool grep --radix " bash); do
+		run mmtool grep --radix "$v" A f.bin
+		assert_success
+	done
+}
+
+@test "completions: peek offers file names for FILE, nothing for OFFSET and LENGTH" {
+	touch a.bin b.bin
+	mkdir sub
+	assert_offers "mmtool peek " a.bin b.bin sub
+	assert_offers "mmtool peek a.bin "
+	assert_offers "mmtool peek a.bin 0 "
+	assert_offers "mmtool peek -f xxd -c 8 " a.bin b.bin sub
+	assert_offers "mmtool peek -uc 8 a" a.bin
+}
+
+@test "completions: a negative OFFSET is an operand, not an option" {
+	touch a.bin
+	assert_offers "mmtool peek a.bin -16 "
+	assert_offers "mmtool poke a.bin -16 "
+}
+
+@test "completions: a value with no fixed set offers nothing" {
+	touch a.bin
+	assert_offers "mmtool peek --cols "
+	assert_offers "mmtool poke --expect "
+	assert_offers "mmtool grep -m "
+	assert_offers "mmtool flush --range "
+}
+
+@test "completions: poke offers file names for FILE, --input, --undo and --patch" {
+	touch a.bin
+	assert_offers "mmtool poke " a.bin
+	assert_offers "mmtool poke a.bin 0 "
+	assert_offers "mmtool poke -i " a.bin
+	assert_offers "mmtool poke --input=" a.bin
+	assert_offers "mmtool poke --undo " a.bin
+	assert_offers "mmtool poke --patch=" a.bin
+	assert_offers "mmtool poke --patch p.xxd " a.bin
+}
+
+@test "completions: grep offers nothing for PATTERN, then file names" {
+	touch a.bin
+	assert_offers "mmtool grep "
+	assert_offers "mmtool grep -x dead " a.bin
+	assert_offers "mmtool grep -c PK " a.bin
+	assert_offers "mmtool grep --range 0:16 PK " a.bin
+}
+
+@test "completions: grep -e takes the PATTERN, so every operand is a file" {
+	touch a.bin
+	assert_offers "mmtool grep -e PK " a.bin
+	assert_offers "mmtool grep --regexp=PK " a.bin
+	assert_offers "mmtool grep -ce PK " a.bin
+}
+
+@test "completions: flush and info offer file names for every operand" {
+	touch a.bin b.bin
+	assert_offers "mmtool flush " a.bin b.bin
+	assert_offers "mmtool flush a.bin --data " a.bin b.bin
+	assert_offers "mmtool info a.bin " a.bin b.bin
+	assert_offers "mmtool info --json a" a.bin
+}
+
+@test "completions: help offers the commands" {
+	assert_offers "mmtool help " peek poke grep flush info
+	assert_offers "mmtool help p" peek poke
+	assert_offers "mmtool help peek "
+}
+
+@test "completions: after --, a word that starts with - is an operand" {
+	touch ./-x.bin
+	assert_offers "mmtool info -- -" -x.bin
+}

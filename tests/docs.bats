@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# The man page: it lints clean, has what a user looks for, and lists exactly
+# the options each command's --help lists, as do the three completion files
+# (one source of truth: the popt tables behind --help).
+
+setup() {
+	load test_helper/common-setup
+	_common_setup
+	load test_helper/complete
+	MAN=$BATS_TEST_DIRNAME/../man/mmtool.1
+	cd "$T"
+}
+
+# The options every command gets from popt's POPT_AUTOHELP.
+COMMON_OPTS=$'--help\n--usage\n-?'
+
+# Fail, listing the differences, unless the sorted sets $2 and $3 (one
+# item a line) are equal; $1 names them: "peek: man page".
+same_set() {
+	local extra missing
+	extra=$(LC_ALL=C comm -13 <(union "$2") <(union "$3"))
+	missing=$(LC_ALL=C comm -23 <(union "$2") <(union "$3"))
+	if [[ -n $extra || -n $missing ]]; then
+		echo "$1: missing: ${missing//$'\n'/ }; not in --help: ${extra//$'\n'/ }"
+		return 1
+	fi
+}
+
+union() { printf '%s\n' "$@" | sed '/^$/d' | LC_ALL=C sort -u; }
+
+# Long options only.
+longs() { grep -e '^--' || true; }
+
+# Compare the options of command $1 ("" for the global ones) in --help, the
+# man page (its option list and its SYNOPSIS) and the completions of bash,
+# zsh and fish.
+one_source() {
+	local cmd=$1 want got bad=0 words
+
+	if [[ -n $cmd ]]; then
+		run mmtool "$cmd" --help
+	else
+		run mmtool --help
+	fi
+	assert_success
+	want=$(help_opts <<<"$output")
+	[[ -n $want ]] || fail "no options found in 'mmtool $cmd --help'"
+	words="mmtool ${cmd:+$cmd }-"
+
+	if [[ -n $cmd ]]; then
+		got=$(union "$(man_opts "$cmd")" "$COMMON_OPTS")
+	else
+		# The global options, then those every command has.
+		got=$(union "$(man_opts "")")
+		want=$(union "$want" "$COMMON_OPTS")
+	fi
+	same_set "${cmd:-global}: man page" "$want" "$got" || bad=1
+	same_set "${cmd:-global}: man page SYNOPSIS" \
+		"$(help_synopsis_opts <<<"$output")" "$(synopsis_opts "$cmd")" || bad=1
+	[[ -n $cmd ]] || want=$(help_opts <<<"$output")
+
+	# bash leaves out "-?": it is a glob character on a command line.
+	got=$(complete_bash "$words")
+	[[ -n $cmd ]] && got=$(union "$got" "-?")
+	same_set "${cmd:-global}: bash" "$want" "$got" || bad=1
+	got=$(complete_zsh "$words" | sed 's/^-\\?$/-?/')
+	same_set "${cmd:-global}: zsh" "$want" "$got" || bad=1
+	got=$(complete_fish "$words")
+	same_set "${cmd:-global}: fish" "$want" "$got" || bad=1
+
+	# And the long options alone, which is how most people type them.
+	got=$(complete_bash "mmtool ${cmd:+$cmd }--")
+	same_set "${cmd:-global}: bash --" "$(longs <<<"$want")" "$got" || bad=1
+	return $bad
+}
+
+@test "docs: mandoc -T lint finds nothing in the man page" {
+	run mandoc -T lint "$MAN"
+	# mandoc notes that a page it found on disk is missing from a
+	# mandoc.db that Debian does not build; that is about this machine,
+	# not about our page.
+	local lint
+	lint=$(grep -v -e '^mandoc: outdated mandoc.db lacks .* entry, run makewhatis ' <<<"$output" || true)
+	assert_equal "$lint" ""
+	assert_success
+}
+
+@test "docs: groff -man -ww -z warns about nothing" {
+	run --separate-stderr groff -man -ww -z "$MAN"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output ""
+}
+
+@test "docs: man renders the page without warnings" {
+	MANWIDTH=80 run --separate-stderr man -l "$MAN"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --partial "mmtool peek [-auv]"
+}
+
+@test "docs: the man page has every section a user looks for" {
+	local s
+	for s in NAME SYNOPSIS DESCRIPTION "NUMBERS AND RANGES" ENVIRONMENT \
+		"EXIT STATUS" EXAMPLES "SEE ALSO"; do
+		grep -qx ".Sh $s" "$MAN" || fail "no section $s"
+	done
+}
+
+@test "docs: the man page documents every command, in SYNOPSIS and DESCRIPTION" {
+	local cmds c
+	run mmtool --help
+	assert_success
+	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$output")
+	assert_equal "$(wc -w <<<"$cmds")" 5
+	for c in $cmds; do
+		sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$MAN" | grep -qx ".Cm $c" ||
+			fail "$c is not in SYNOPSIS"
+		sed -n '/^\.Sh DESCRIPTION/,/^\.Sh /p' "$MAN" | grep -qx ".Ss $c" ||
+			fail "$c has no subsection in DESCRIPTION"
+	done
+}
+
+@test "docs: EXAMPLES has at least two examples for each command" {
+	local c n
+	for c in peek poke grep flush info; do
+		n=$(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MAN" |
+			sed -n "/^\.Ss $c\$/,/^\.S[sh] /p" | grep -c "mmtool $c ")
+		((n >= 2)) || fail "EXAMPLES shows $c $n times"
+	done
+	# A pipeline into another tool, and the CI use: poke --expect, then check.
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MAN" | grep -q 'mmtool peek .* | sha256sum'
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MAN" | grep -q 'mmtool poke --expect'
+}
+
+@test "docs: SEE ALSO names xxd, hexdump, dd, grep, flock, sync, file and mmap" {
+	local see x
+	see=$(sed -n '/^\.Sh SEE ALSO/,/^\.Sh /p' "$MAN")
+	for x in "xxd 1" "hexdump 1" "dd 1" "grep 1" "flock 1" "sync 1" "file 1" "mmap 2"; do
+		grep -q "^\.Xr $x" <<<"$see" || fail "SEE ALSO lacks $x"
+	done
+}
+
+@test "docs: the man page states the exit statuses, NO_COLOR and the number syntax" {
+	local text
+	text=$(mandoc -T ascii -O width=300 "$MAN" | col -bx)
+	grep -q '^ *NO_COLOR ' <<<"$text"
+	for x in 0x 0o 0b KiB MiB GiB TiB kB MB GB TB "010.? is ten"; do
+		grep -qE -- "$x" <<<"$text" || fail "no '$x' in the man page"
+	done
+	sed -n '/^EXIT STATUS/,/^EXAMPLES/p' <<<"$text" | grep -qE '^ +1 +A well-formed'
+	sed -n '/^EXIT STATUS/,/^EXAMPLES/p' <<<"$text" | grep -qE '^ +2 +An error'
+}
+
+@test "docs: every long option the man page mentions exists in some --help" {
+	local all= c mentioned
+	run mmtool --help
+	assert_success
+	all=$(help_opts <<<"$output")
+	for c in peek poke grep flush info; do
+		run mmtool "$c" --help
+		assert_success
+		all=$(union "$all" "$(help_opts <<<"$output")")
+	done
+	mentioned=$(mandoc -T ascii -O width=300 "$MAN" | col -bx |
+		grep -oE -- '(^|[^a-z0-9-])--[a-z0-9][a-z0-9-]*' | sed 's/^[^-]*//' | LC_ALL=C sort -u)
+	run comm -13 <(printf '%s\n' "$all") <(printf '%s\n' "$mentioned")
+	assert_output ""
+}
+
+@test "one source of truth: the global options" {
+	one_source ""
+}
+
+@test "one source of truth: peek" {
+	one_source peek
+}
+
+@test "one source of truth: poke" {
+	one_source poke
+}
+
+@test "one source of truth: grep" {
+	one_source grep
+}
+
+@test "one source of truth: flush" {
+	one_source flush
+}
+
+@test "one source of truth: info" {
+	one_source info
+}
+
+@test "one source of truth: the commands" {
+	local cmds
+	run mmtool --help
+	assert_success
+	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$output" | LC_ALL=C sort)
+	cmds=$(union "$cmds" help)
+	assert_equal "$(complete_bash 'mmtool ')" "$cmds"
+	assert_equal "$(complete_zsh 'mmtool ')" "$cmds"
+	assert_equal "$(complete_fish 'mmtool ')" "$cmds"
+}
