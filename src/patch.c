@@ -94,8 +94,14 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 		hi = patch_hexval(*s);
 		lo = s + 1 < end ? patch_hexval(s[1]) : -1;
 		if (hi < 0 || lo < 0) {
-			snprintf(err, PATCH_ERR, hi >= 0 ? "odd number of hex digits"
-				 : "'%c' is not a hex digit", *s);
+			unsigned char bad = (unsigned char)*s;
+
+			if (hi >= 0)
+				snprintf(err, PATCH_ERR, "odd number of hex digits");
+			else if (bad > 32 && bad < 127)
+				snprintf(err, PATCH_ERR, "'%c' is not a hex digit", bad);
+			else
+				snprintf(err, PATCH_ERR, "byte 0x%02x is not a hex digit", bad);
 			return -1;
 		}
 		c = (unsigned char)(hi << 4 | lo);

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -123,7 +124,7 @@ enum value_err value_encode(const struct value_type *t, const char *text,
 	uint64_t v;
 
 	/* strtod would skip leading blanks; a value is the whole argument. */
-	if (!*text || text[0] == ' ' || text[0] == '\t')
+	if (!*text || isspace((unsigned char)text[0]))
 		return VALUE_SYNTAX;
 	errno = 0;
 	if (t->kind == VALUE_FLOAT) {
