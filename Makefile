@@ -12,7 +12,12 @@ PKGS        = popt libmagic libpcre2-8
 CFLAGS     ?= -O2 -g
 WARN        = -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2
 CPPFLAGS   += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
-LDLIBS     += $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
+# popt and PCRE2 are linked statically: loading two more shared libraries
+# costs more at start-up than peek's whole run on 16 bytes (bench/RESULTS.md).
+# libmagic is opened with dlopen() by info alone (src/magic.c).
+STATIC_PKGS = popt libpcre2-8
+LDLIBS     += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs --static $(STATIC_PKGS)) \
+              -Wl,-Bdynamic -ldl -lpthread
 PKGCFLAGS   = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 
 ifeq ($(SANITIZE),1)
