@@ -1,0 +1,63 @@
+# mmtool grep beside ripgrep and GNU grep (sourced by bench/run).
+#
+# The file: 256 MiB of random bytes with 1,000 copies of the 6-byte literal
+# Xq7#Zk planted, read once so the page cache is hot.  Ratios above 1 mean
+# mmtool is faster.  GNU grep, when its output is /dev/null, stops at the
+# first match (it knows nothing will be read), so it is timed with its
+# output going to a pipe, and so is everything beside it.
+
+grep_file=$BENCH_DIR/grep-256m.bin
+grep_lit='Xq7#Zk'
+python3 - "$grep_file" "$grep_lit" <<'PY'
+import os, random, sys
+path, lit = sys.argv[1], sys.argv[2].encode()
+n = 256 << 20
+rnd = random.Random(1)
+b = bytearray(os.urandom(n))
+for _ in range(1000):
+    o = rnd.randrange(0, n - len(lit))
+    b[o:o + len(lit)] = lit
+open(path, 'wb').write(b)
+PY
+cat "$grep_file" > /dev/null
+cc -O2 -o "$BENCH_DIR/sum64" "$(dirname "${BASH_SOURCE[0]}")/sum64.c"
+
+echo "file: 256 MiB random, $("$MMTOOL" grep -c "$grep_lit" "$grep_file") matches of $grep_lit"
+
+bench_compare "grep: offsets of a literal (output to /dev/null)" 30 \
+	"$MMTOOL grep $grep_lit $grep_file" \
+	"rg -boa -o -F $grep_lit $grep_file"
+
+bench_pipe_compare "grep: offsets of a literal (output to a pipe)" 30 \
+	"$MMTOOL grep $grep_lit $grep_file" \
+	"rg -boa -o -F $grep_lit $grep_file" \
+	"grep -boaF $grep_lit $grep_file"
+
+bench_compare "grep -c: count a literal" 30 \
+	"$MMTOOL grep -c $grep_lit $grep_file" \
+	"rg -c -a -F --count-matches $grep_lit $grep_file"
+
+# The same bytes with the third a wildcard: 58 71 ?? 23 5a 6b.
+bench_compare "grep -x: hex with a ?? wildcard, rg with the same as a (?-u) byte regex" 30 \
+	"$MMTOOL grep -x 5871??235a6b $grep_file" \
+	"rg -boa -o '(?s-u)\\x58\\x71.\\x23\\x5a\\x6b' $grep_file"
+
+bench_pipe_compare "grep -E: a PCRE2 regex (output to a pipe)" 20 \
+	"$MMTOOL grep -E Xq.#Z[a-z] $grep_file" \
+	"rg -boa -o Xq.#Z[a-z] $grep_file" \
+	"grep -aboP Xq.#Z[a-z] $grep_file"
+
+# The ceiling: a program that maps the file and adds up its 64-bit words.
+grep_json=$(mktemp)
+hyperfine -N --style none --warmup 3 --runs 30 --export-json "$grep_json" \
+	"$BENCH_DIR/sum64 $grep_file" "$MMTOOL grep $grep_lit $grep_file" >/dev/null 2>&1 &&
+python3 - "$grep_json" "$grep_file" <<'PY'
+import json, os, sys
+res = json.load(open(sys.argv[1]))["results"]
+size = os.path.getsize(sys.argv[2])
+ceil, ours = res[0]["median"], res[1]["median"]
+print("grep vs the memory ceiling (sum64: map the file, add its 64-bit words)")
+print(f"  sum64 {size / ceil / 1e9:6.2f} GB/s   mmtool grep {size / ours / 1e9:6.2f} GB/s"
+      f"   = {ceil / ours:.2f} of the ceiling")
+PY
+rm -f "$grep_json" "$grep_file"
