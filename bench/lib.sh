@@ -7,32 +7,22 @@
 #   one run, and prints the median of each and the ratio OTHER/OURS: above 1
 #   means mmtool is faster.  Commands are strings, split by hyperfine.
 bench_compare() {
-	local title=$1 runs=$2 json
-	shift 2
-	json=$(mktemp)
-	hyperfine -N --style none --warmup 3 --runs "$runs" --export-json "$json" \
-		"$@" >/dev/null 2>&1 || { echo "$title: hyperfine failed"; rm -f "$json"; return 1; }
-	python3 - "$title" "$json" <<'PY'
-import json, sys
-title, path = sys.argv[1], sys.argv[2]
-res = json.load(open(path))["results"]
-ours = res[0]["median"]
-print(f"{title}")
-print(f"  {res[0]['command']:<72} {ours*1000:10.3f} ms")
-for r in res[1:]:
-    print(f"  {r['command']:<72} {r['median']*1000:10.3f} ms   x{r['median']/ours:.2f}")
-PY
-	rm -f "$json"
+	bench_run null "$@"
 }
 
-# bench_pipe_compare: the same, with the output going to a pipe (hyperfine
-# --output=pipe), for commands whose cost depends on where output goes.
+# bench_pipe_compare: the same, with the output going to a pipe, for
+# commands whose cost depends on where output goes.
 bench_pipe_compare() {
-	local title=$1 runs=$2 json
-	shift 2
+	bench_run pipe "$@"
+}
+
+bench_run() {
+	local output=$1 title=$2 runs=$3 json
+	shift 3
 	json=$(mktemp)
-	hyperfine -N --style none --output=pipe --warmup 3 --runs "$runs" \
-		--export-json "$json" "$@" >/dev/null 2>&1 || { echo "$title: hyperfine failed"; rm -f "$json"; return 1; }
+	hyperfine -N --style none --output="$output" --warmup 3 --runs "$runs" \
+		--export-json "$json" "$@" >/dev/null 2>&1 ||
+		{ echo "$title: hyperfine failed"; rm -f "$json"; return 1; }
 	python3 - "$title" "$json" <<'PY'
 import json, sys
 title, path = sys.argv[1], sys.argv[2]

@@ -534,7 +534,8 @@ static int grep_bounds(struct grep *g, const struct map_file *f, uint64_t *lo,
 	return 0;
 }
 
-static void grep_file(struct grep *g, const char *path)
+/* open_flags: MAP_OPEN_NOFOLLOW for a file met in a directory walk. */
+static void grep_file(struct grep *g, const char *path, int open_flags)
 {
 	struct map_file f;
 	uint64_t lo, hi;
@@ -543,7 +544,7 @@ static void grep_file(struct grep *g, const char *path)
 
 	g->path = path;
 	g->name = strcmp(path, "-") ? path : GREP_STDIN_NAME;
-	if ((rc = cmd_open("grep", path, 0, &f))) {
+	if ((rc = cmd_open("grep", path, open_flags, &f))) {
 		g->status = mm_worst(g->status, rc);
 		return;
 	}
@@ -651,7 +652,7 @@ static void grep_dir(struct grep *g, const char *dir, int top)
 		if (path && ents[i].type == DT_DIR)
 			grep_dir(g, path, 0);
 		else if (path && ents[i].type == DT_REG)
-			grep_file(g, path);
+			grep_file(g, path, MAP_OPEN_NOFOLLOW);
 		free(path);
 		free(ents[i].name);
 	}
@@ -666,7 +667,7 @@ static void grep_operand(struct grep *g, const char *path)
 	    S_ISDIR(st.st_mode))
 		grep_dir(g, path, 1);
 	else
-		grep_file(g, path);
+		grep_file(g, path, 0);
 }
 
 /* ---- options ------------------------------------------------------------ */

@@ -42,6 +42,8 @@ int map_open(struct map_file *f, const char *path, int fd, int flags)
 		oflags |= (flags & MAP_OPEN_WRITE) ? O_RDWR : O_RDONLY;
 		if (flags & MAP_OPEN_CREATE)
 			oflags |= O_CREAT;
+		if (flags & MAP_OPEN_NOFOLLOW)
+			oflags |= O_NOFOLLOW;
 		fd = open(path, oflags, 0666);
 		if (fd < 0)
 			return -errno;

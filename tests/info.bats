@@ -1,28 +1,6 @@
 setup() { load test_helper/common-setup; _common_setup; }
 
-teardown() {
-	if [ -n "${D:-}" ] && [ "$D" != "$T" ]; then rm -rf "$D"; fi
-}
-
-# D: a directory on a disk file system.  Page-cache tests mean nothing on
-# tmpfs, which never evicts (FACTS.md), so if $T is on tmpfs, use /var/tmp.
-ondisk_dir() {
-	if [ "$(stat -f -c %T "$T")" != tmpfs ]; then
-		D=$T
-		return
-	fi
-	D=$(mktemp -d /var/tmp/mmtool-test.XXXXXX)
-	[ "$(stat -f -c %T "$D")" != tmpfs ] || skip "no disk file system for the test files"
-}
-
-# A directory the unprivileged user 65534 can reach (for setpriv tests).
-public_dir() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root to switch users"
-	D=$(mktemp -d /var/tmp/mmtool-test.XXXXXX)
-	chmod 755 "$D"
-}
-
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+teardown() { _common_teardown; }
 
 # One key of the JSON object mmtool info --json prints for FILE.
 jget() {

@@ -27,3 +27,27 @@ unpriv_dir() {
 	chmod 755 "$U"
 }
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+# D: a directory on a disk file system.  Dirty pages and eviction mean
+# nothing on tmpfs (FACTS.md), so if $T is on tmpfs, use /var/tmp.
+# Files that use it call _common_teardown from their teardown().
+ondisk_dir() {
+	if [ "$(stat -f -c %T "$T")" != tmpfs ]; then
+		D=$T
+		return
+	fi
+	D=$(mktemp -d /var/tmp/mmtool-test.XXXXXX)
+	[ "$(stat -f -c %T "$D")" != tmpfs ] || skip "no disk file system for the test files"
+}
+
+# A directory the unprivileged user 65534 can reach (for setpriv tests).
+public_dir() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to switch users"
+	D=$(mktemp -d /var/tmp/mmtool-test.XXXXXX)
+	chmod 755 "$D"
+	[ "$(stat -f -c %T "$D")" != tmpfs ] || skip "no disk file system for the test files"
+}
+
+_common_teardown() {
+	if [ -n "${D:-}" ] && [ "$D" != "$T" ]; then rm -rf "$D"; fi
+}
