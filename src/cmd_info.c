@@ -383,7 +383,7 @@ static int info_run(int argc, const char **argv)
 		{ "brief", 'b', POPT_ARG_NONE, &io.brief, 0,
 		  "print only the type, as 'file -b' does", NULL },
 		{ "mime", 0, POPT_ARG_NONE, &io.mime, 0,
-		  "print only the MIME type, as 'file -b --mime-type' does", NULL },
+		  "print only the MIME type, as file(1) prints it with -b and its mime-type option", NULL },
 		{ "json", 0, POPT_ARG_NONE, &io.json, 0,
 		  "print one JSON object per file, one line each", NULL },
 		POPT_AUTOHELP
