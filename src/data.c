@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "data.h"
+#include "num.h"
 
 #define DATA_ERR 128
 
@@ -42,17 +43,6 @@ static int data_nomem(char *err)
 	return -1;
 }
 
-static int data_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int data_escapes(const char *s, struct bytes *out, char *err)
 {
 	static const char simple[] = "n\nt\tr\r\\\\a\ab\bf\fv\v\"\"''";
@@ -74,7 +64,7 @@ int data_escapes(const char *s, struct bytes *out, char *err)
 		if (*s == 'x') {
 			int v = 0, k = 0, d;
 
-			for (s++; k < 2 && (d = data_hexval(*s)) >= 0; k++, s++)
+			for (s++; k < 2 && (d = num_hexval(*s)) >= 0; k++, s++)
 				v = v * 16 + d;
 			if (!k) {
 				snprintf(err, DATA_ERR, "escape '\\x' needs hex digits");
@@ -130,8 +120,8 @@ int data_hex(const char *s, struct bytes *out, char *err)
 			return 0;
 		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 			p += 2;
-		hi = data_hexval(p[0]);
-		lo = hi < 0 ? -1 : data_hexval(p[1]);
+		hi = num_hexval(p[0]);
+		lo = hi < 0 ? -1 : num_hexval(p[1]);
 		if (hi < 0 || lo < 0) {
 			if (hi >= 0 && (!p[1] || strchr(" \t\n\r:-", p[1])))
 				snprintf(err, DATA_ERR,

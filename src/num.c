@@ -30,6 +30,11 @@ static int num_digit(char c, unsigned base)
 	return v < base ? (int)v : -1;
 }
 
+int num_hexval(char c)
+{
+	return num_digit(c, 16);
+}
+
 enum num_err num_parse_u64(const char *s, uint64_t *out)
 {
 	unsigned base = 10;

@@ -58,6 +58,9 @@ enum num_err num_resolve_offset(const struct num_offset *o, uint64_t size,
 enum num_err num_resolve_range(const struct num_range *r, uint64_t size,
 			       uint64_t *start, uint64_t *end);
 
+/* The value of hex digit c, or -1; shared by DATA and grep -x patterns. */
+int num_hexval(char c);
+
 /* A short English phrase for an error, e.g. "number out of range". */
 const char *num_strerror(enum num_err e);
 

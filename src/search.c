@@ -7,6 +7,7 @@
 #include <pcre2.h>
 
 #include "grep_simd.h"
+#include "num.h"
 #include "search.h"
 
 /*
@@ -32,17 +33,6 @@ struct search {
 };
 
 /* ---- compiling ---------------------------------------------------------- */
-
-static int search_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int search_is_sep(char c)
 {
@@ -70,10 +60,10 @@ static int search_parse_hex(const char *s, unsigned char *val,
 		if (!*p)
 			break;
 		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
-		    (search_hexval(p[2]) >= 0 || p[2] == '?'))
+		    (num_hexval(p[2]) >= 0 || p[2] == '?'))
 			p += 2;
 		for (int i = 0; i < 2; i++, p++) {
-			int d = search_hexval(*p);
+			int d = num_hexval(*p);
 
 			if (d < 0 && *p != '?') {
 				if (i == 1 && (!*p || search_is_sep(*p)))
