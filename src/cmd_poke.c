@@ -77,61 +77,23 @@ static int poke_read_file(const char *what, const char *path, struct bytes *out)
 	return 0;
 }
 
-/* patch_parse under the SIGBUS guard, for a patch read through a mapping. */
-struct poke_parse {
-	const char *text;
-	size_t len, bad;
-	struct patch *p;
-	char err[128];
-	int failed;
-};
-
-static int poke_parse(void *arg)
-{
-	struct poke_parse *c = arg;
-
-	c->failed = patch_parse(c->text, c->len, c->p, &c->bad, c->err) != 0;
-	return 0;
-}
-
-/*
- * Read and check every line of the patch.  A patch file is mapped, not
- * read: a 100,000-line patch is 6.8 MB, and copying it into fresh memory
- * costs more page faults than parsing it.  Pipes are read.
- */
+/* Read and check every line of the patch (patch_read.c says how). */
 static int poke_load_patch(const char *path, struct patch *p)
 {
-	struct poke_parse c = { .p = p };
-	struct bytes text = { 0 };
 	struct map_file in;
-	struct map_view v = { 0 };
+	char err[128];
+	size_t bad = 0;
 	int rc;
 
 	if ((rc = cmd_open("poke", path, 0, &in)))
 		return rc;
-	if (in.mappable && !in.stream && in.size > 0 && in.size < SIZE_MAX / 2) {
-		rc = map_view_open(&in, 0, (size_t)in.size, MAP_VIEW_POPULATE, &v);
-		if (!rc) {
-			c.text = (const char *)v.p;
-			c.len = v.len;
-			rc = map_guard(v.base, v.base_len, poke_parse, &c);
-			map_view_close(&v);
-		}
-	} else {
-		rc = map_slurp(in.fd, SIZE_MAX / 2, &text.p, &text.len);
-		c.text = (const char *)text.p;
-		c.len = text.len;
-		if (!rc)
-			poke_parse(&c);
-		bytes_free(&text);
-	}
+	rc = patch_read(in.fd, p, &bad, err);
 	map_close(&in);
-	if (rc)
-		return rc == MAP_ETRUNC ? cmd_map_error("poke", path, rc)
-			: mm_error("poke", path, "reading the patch: %s", strerror(-rc));
-	if (c.failed)
+	if (rc == PATCH_BAD)
 		return mm_error("poke", path, "line %zu: %s; nothing was written",
-				c.bad, c.err);
+				bad, err);
+	if (rc)
+		return mm_error("poke", path, "reading the patch: %s", strerror(-rc));
 	return 0;
 }
 

@@ -353,6 +353,22 @@ int map_send(struct map_file *f, uint64_t off, uint64_t len, int out_fd)
 	return 0;
 }
 
+void *map_alloc_huge(size_t n)
+{
+	const size_t huge = (size_t)2 << 20;
+	void *p;
+
+	if (n < huge / 8)
+		return malloc(n);
+	if (n > SIZE_MAX - huge)
+		return NULL;
+	n = (n + huge - 1) & ~(huge - 1);
+	if (posix_memalign(&p, huge, n))
+		return NULL;
+	madvise(p, n, MADV_HUGEPAGE);
+	return p;
+}
+
 int map_slurp(int fd, uint64_t limit, unsigned char **out, size_t *n)
 {
 	unsigned char *buf = NULL, *grown;
@@ -364,7 +380,7 @@ int map_slurp(int fd, uint64_t limit, unsigned char **out, size_t *n)
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uint64_t)st.st_size < limit && (uint64_t)st.st_size < SIZE_MAX - 65536) {
 		cap = (size_t)st.st_size + 65536;
-		buf = malloc(cap);
+		buf = map_alloc_huge(cap);
 		if (!buf)
 			return -ENOMEM;
 	}

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "map.h"
 #include "patch.h"
 
 #define PATCH_ERR 128
@@ -44,6 +45,25 @@ static int patch_add_line(struct patch *p, uint64_t off, size_t at, size_t len)
 	/* data may still move: remember the index, make it a pointer at the end. */
 	p->lines[p->n++] = (struct edit){ off, (const unsigned char *)(uintptr_t)at, len, 1 };
 	return 0;
+}
+
+/*
+ * The bytes decoded since `at` go to `off`.  A line that goes on where the
+ * one before it ended (a dump, line by line) extends that edit: a
+ * 100,000-line patch becomes one edit.
+ */
+static int patch_add_bytes(struct patch *p, uint64_t off, size_t at)
+{
+	if (p->n) {
+		struct edit *last = &p->lines[p->n - 1];
+
+		if ((uintptr_t)last->data + last->len == at &&
+		    last->off + last->len == off) {
+			last->len += p->data.len - at;
+			return 0;
+		}
+	}
+	return patch_add_line(p, off, at, p->data.len - at);
 }
 
 /* One line, without its newline; 0 or -1 with err set. */
@@ -116,55 +136,241 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 		snprintf(err, PATCH_ERR, "bytes run past the largest offset");
 		return -1;
 	}
-	/*
-	 * A line that goes on where the one before it ended (a dump, line by
-	 * line) extends that edit: a 100,000-line patch becomes one edit.
-	 */
-	if (p->n) {
-		struct edit *last = &p->lines[p->n - 1];
-
-		if ((uintptr_t)last->data + last->len == at &&
-		    last->off + last->len == off) {
-			last->len += p->data.len - at;
-			return 0;
-		}
-	}
-	if (patch_add_line(p, off, at, p->data.len - at)) {
+	if (patch_add_bytes(p, off, at)) {
 		snprintf(err, PATCH_ERR, "out of memory");
 		return -1;
 	}
 	return 0;
 }
 
-int patch_parse(const char *text, size_t len, struct patch *p,
-		size_t *bad_line, char *err)
-{
-	const char *s = text, *end = text + len;
-	size_t line = 0;
+/*
+ * The fast path: most patches are dumps, whose every line is xxd's
+ * standard one, 68 bytes with the newline:
+ *
+ *   00000010: 4865 6c6c 6f2c 2077 6f72 6c64 210a 0000  Hello, world!...
+ *
+ * Such a line is checked and decoded with four 16-byte loads instead of
+ * byte by byte; any other line (or a CPU without SSSE3) takes
+ * patch_line(), which gives the same result, so this is only about speed:
+ * the scalar parser was half the time of a 100,000-line patch.
+ */
+#define PATCH_XXD16_LINE 68
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+static int patch_have_ssse3(void)
+{
+	static int known, ok;
+
+	if (!known) {
+		__builtin_cpu_init();
+		ok = __builtin_cpu_supports("ssse3") != 0;
+		known = 1;
+	}
+	return ok;
+}
+
+#define PATCH_X 0x80		/* pshufb: a zero lane */
+
+/*
+ * The bytes at s with the separators `seps` (a value per lane, 0 for "not
+ * checked here") and the hex digits at the lanes named by `gather`, in
+ * order, decoded in pairs into out (8 bytes stored).  Returns a lane mask
+ * that is 0xffff when everything was as expected.
+ */
+__attribute__((target("ssse3")))
+static inline int patch_xxd_chunk(const char *s, __m128i gather, int ndigits,
+				  __m128i seps, unsigned char *out)
+{
+	__m128i raw = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i sepmask = _mm_cmpeq_epi8(seps, _mm_setzero_si128());
+	__m128i sep_ok = _mm_or_si128(sepmask, _mm_cmpeq_epi8(raw, seps));
+	__m128i c = _mm_shuffle_epi8(raw, gather);
+	__m128i d = _mm_sub_epi8(c, _mm_set1_epi8('0'));
+	__m128i l = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	__m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+	__m128i is_letter = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
+	__m128i val = _mm_or_si128(_mm_and_si128(is_digit, d),
+				   _mm_and_si128(is_letter, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	/* High nibble times 16 plus low nibble, then 16-bit lanes to bytes. */
+	__m128i pairs = _mm_maddubs_epi16(val, _mm_set1_epi16(0x0110));
+	int want = (1 << ndigits) - 1;
+	int hex_ok = _mm_movemask_epi8(_mm_or_si128(is_digit, is_letter)) & want;
+
+	_mm_storel_epi64((__m128i *)(void *)out, _mm_packus_epi16(pairs, pairs));
+	return _mm_movemask_epi8(sep_ok) & ((hex_ok == want) ? 0xffff : 0);
+}
+
+/* One standard line at s (PATCH_XXD16_LINE bytes readable): 1 and its
+ * offset and 16 bytes, or 0 if it is not exactly that shape. */
+__attribute__((target("ssse3")))
+static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
+{
+	const __m128i head = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 10, 11, 12, 13,
+					   PATCH_X, PATCH_X, PATCH_X, PATCH_X);
+	const __m128i head_seps = _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, ':', ' ',
+						0, 0, 0, 0, ' ', 0);
+	const __m128i groups = _mm_setr_epi8(0, 1, 2, 3, 5, 6, 7, 8, 10, 11, 12, 13,
+					     PATCH_X, PATCH_X, PATCH_X, PATCH_X);
+	const __m128i group_seps = _mm_setr_epi8(0, 0, 0, 0, ' ', 0, 0, 0, 0, ' ',
+						 0, 0, 0, 0, ' ', 0);
+	const __m128i last = _mm_setr_epi8(10, 11, 12, 13, PATCH_X, PATCH_X, PATCH_X,
+					   PATCH_X, PATCH_X, PATCH_X, PATCH_X, PATCH_X,
+					   PATCH_X, PATCH_X, PATCH_X, PATCH_X);
+	const __m128i last_seps = _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+						0, 0, 0, 0, ' ', ' ');
+	unsigned char out[32];
+	__m128i text = _mm_loadu_si128((const __m128i *)(const void *)(s + 51));
+	int ok;
+
+	/* The text column is ignored, but must not hide the end of the line. */
+	if (s[PATCH_XXD16_LINE - 1] != '\n' ||
+	    _mm_movemask_epi8(_mm_cmpeq_epi8(text, _mm_set1_epi8('\n'))))
+		return 0;
+	ok = patch_xxd_chunk(s, head, 12, head_seps, out);
+	ok &= patch_xxd_chunk(s + 15, groups, 12, group_seps, out + 6);
+	ok &= patch_xxd_chunk(s + 30, groups, 12, group_seps, out + 12);
+	ok &= patch_xxd_chunk(s + 35, last, 4, last_seps, out + 18);
+	if (ok != 0xffff)
+		return 0;
+	*off = (uint64_t)out[0] << 24 | (uint64_t)out[1] << 16 |
+	       (uint64_t)out[2] << 8 | out[3];
+	memcpy(bytes, out + 4, 16);
+	return 1;
+}
+#else
+static int patch_have_ssse3(void)
+{
+	return 0;
+}
+
+static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
+{
+	(void)s, (void)off, (void)bytes;
+	return 0;
+}
+#endif
+
+int patch_init(struct patch *p, size_t text_size)
+{
 	patch_init_table();
 	memset(p, 0, sizeof *p);
 	/* The bytes are at most half the text: one allocation, no regrowth. */
-	if (bytes_add(&p->data, NULL, len / 2 + 1)) {
+	p->data.cap = text_size / 2 + 1;
+	p->data.p = map_alloc_huge(p->data.cap);
+	return p->data.p ? 0 : -1;
+}
+
+/* Room for n more bytes, keeping the buffer huge-page backed. */
+static int patch_room(struct patch *p, size_t n)
+{
+	size_t cap = p->data.cap;
+	unsigned char *grown;
+
+	if (cap - p->data.len >= n)
+		return 0;
+	while (cap - p->data.len < n) {
+		if (cap > SIZE_MAX / 2)
+			return -1;
+		cap *= 2;
+	}
+	grown = map_alloc_huge(cap);
+	if (!grown)
+		return -1;
+	memcpy(grown, p->data.p, p->data.len);
+	free(p->data.p);
+	p->data.p = grown;
+	p->data.cap = cap;
+	return 0;
+}
+
+int patch_feed(struct patch *p, const char *text, size_t len,
+	       size_t *bad_line, char *err)
+{
+	const char *s = text, *end = text + len;
+	int fast = patch_have_ssse3();
+
+	if (patch_room(p, len / 2 + 1)) {
 		snprintf(err, PATCH_ERR, "out of memory");
-		*bad_line = 0;
+		*bad_line = p->nlines + 1;
 		return -1;
 	}
-	p->data.len = 0;
 	while (s < end) {
-		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		const char *eol;
+		uint64_t off;
 
+		p->nlines++;
+		if (fast && (size_t)(end - s) >= PATCH_XXD16_LINE &&
+		    patch_xxd16(s, &off, p->data.p + p->data.len)) {
+			size_t at = p->data.len;
+
+			p->data.len += 16;
+			if (patch_add_bytes(p, off, at)) {
+				snprintf(err, PATCH_ERR, "out of memory");
+				*bad_line = p->nlines;
+				return -1;
+			}
+			s += PATCH_XXD16_LINE;
+			continue;
+		}
+		eol = memchr(s, '\n', (size_t)(end - s));
 		if (!eol)
 			eol = end;
-		line++;
 		if (patch_line(p, s, eol, err)) {
-			*bad_line = line;
+			*bad_line = p->nlines;
 			return -1;
 		}
 		s = eol < end ? eol + 1 : end;
 	}
+	return 0;
+}
+
+int patch_append(struct patch *p, const struct patch *more)
+{
+	size_t base = p->data.len;
+
+	if (patch_room(p, more->data.len))
+		return -1;
+	memcpy(p->data.p + base, more->data.p, more->data.len);
+	p->data.len += more->data.len;
+	for (size_t i = 0; i < more->n; i++) {
+		const struct edit *e = &more->lines[i];
+		size_t at = base + (uintptr_t)e->data;
+
+		if (p->n) {
+			struct edit *last = &p->lines[p->n - 1];
+
+			if ((uintptr_t)last->data + last->len == at &&
+			    last->off + last->len == e->off) {
+				last->len += e->len;
+				continue;
+			}
+		}
+		if (patch_add_line(p, e->off, at, e->len))
+			return -1;
+	}
+	p->nlines += more->nlines;
+	return 0;
+}
+
+void patch_done(struct patch *p)
+{
 	for (size_t i = 0; i < p->n; i++)
 		p->lines[i].data = p->data.p + (uintptr_t)p->lines[i].data;
+}
+
+int patch_parse(const char *text, size_t len, struct patch *p,
+		size_t *bad_line, char *err)
+{
+	if (patch_init(p, len)) {
+		snprintf(err, PATCH_ERR, "out of memory");
+		*bad_line = 0;
+		return -1;
+	}
+	if (patch_feed(p, text, len, bad_line, err))
+		return -1;
+	patch_done(p);
 	return 0;
 }
 

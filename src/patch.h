@@ -17,6 +17,7 @@ struct patch {
 	struct edit *lines;
 	size_t n, cap;
 	struct bytes data;
+	size_t nlines;		/* lines read so far, blank ones included */
 };
 
 /*
@@ -26,6 +27,32 @@ struct patch {
  */
 int patch_parse(const char *text, size_t len, struct patch *p,
 		size_t *bad_line, char *err);
+
+/*
+ * The same in pieces: patch_init (text_size: the expected size of all the
+ * text, 0 if unknown; -1 when out of memory), patch_feed for each piece of
+ * whole lines (only the last piece may end without a newline; *bad_line
+ * counts from the first piece), then patch_done, which makes the edits'
+ * data pointers valid.
+ */
+int patch_init(struct patch *p, size_t text_size);
+int patch_feed(struct patch *p, const char *text, size_t len,
+	       size_t *bad_line, char *err);
+void patch_done(struct patch *p);
+
+/* Add the lines of `more` (fed, not done) after those of p (fed, not
+ * done), as if its text had been fed to p; -1 when out of memory. */
+int patch_append(struct patch *p, const struct patch *more);
+
+/*
+ * Read all of fd (a file or a stream) and parse it, in pieces that stay in
+ * the CPU's cache; a large file is read and parsed by two threads, one
+ * half each.  Returns 0, a negative errno when reading failed, or
+ * PATCH_BAD with *bad_line and err.  (patch_read.c)
+ */
+#define PATCH_BAD 1
+int patch_read(int fd, struct patch *p, size_t *bad_line, char *err);
+
 void patch_free(struct patch *p);
 
 #endif

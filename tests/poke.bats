@@ -355,6 +355,46 @@ PY
 	assert_output "abAB"
 }
 
+@test "poke: standard xxd lines in any case and text column apply as xxd -r does" {
+	randfile "$T/f" 3000
+	cp "$T/f" "$T/g"
+	python3 - "$T/p" <<'PY'
+import random, sys
+random.seed(7)
+out = []
+for i in range(120):
+    data = bytes(random.randrange(256) for _ in range(16))
+    hexs = data.hex()
+    if i % 3 == 1:
+        hexs = hexs.upper()
+    groups = ' '.join(hexs[j:j + 4] for j in range(0, 32, 4))
+    # Text columns of any bytes but a newline, short ones, and CRLF endings.
+    col = bytes(random.choice(b'  0123abcdef:xyz\r\t~') for _ in range(16)).decode()
+    if i % 7 == 3:
+        col = col[:random.randrange(16)]
+    end = '\r\n' if i % 5 == 2 else '\n'
+    out.append('%08x: %s  %s%s' % (i * 17 + 5, groups, col, end))
+open(sys.argv[1], 'w', newline='').write(''.join(out))
+PY
+	mmtool poke --patch "$T/p" "$T/f"
+	xxd -r "$T/p" "$T/g"
+	cmp "$T/f" "$T/g"
+}
+
+@test "poke: a bad character anywhere in a standard xxd line is found" {
+	randfile "$T/f" 100
+	before=$(sum "$T/f")
+	good='00000010: 4865 6c6c 6f2c 2077 6f72 6c64 210a 0000  Hello, world!...'
+	# Every position of the offset, the separators and the hex digits.
+	for ((pos = 0; pos < 51; pos++)); do
+		bad="${good:0:pos}g${good:pos+1}"
+		printf '%s\n%s\n%s\n' "$good" "$bad" "$good" > "$T/p"
+		run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/f"
+		assert_regex "$stderr" "^mmtool: poke: $T/p: line 2: .*; nothing was written\$"
+	done
+	[ "$(sum "$T/f")" = "$before" ]
+}
+
 @test "poke: one bad line in a 100,000-line patch and nothing is written" {
 	randfile "$T/f" 1600000
 	before=$(sum "$T/f")
@@ -370,6 +410,47 @@ PY
 	run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/f"
 	assert_equal "$stderr" "mmtool: poke: $T/p: line 100000: 'g' is not a hex digit; nothing was written"
 	[ "$(sum "$T/f")" = "$before" ]
+}
+
+@test "poke: a large patch is read in two halves; the first bad line is the one named" {
+	randfile "$T/f" 1000000
+	cp "$T/f" "$T/g"
+	randfile "$T/src" 960000
+	# 60,000 lines (4 MB): read as two halves cut at a line near the middle.
+	xxd "$T/src" > "$T/p"
+	mmtool poke --patch "$T/p" "$T/f"
+	xxd -r "$T/p" "$T/g"
+	cmp "$T/f" "$T/g"
+	before=$(sum "$T/f")
+	for bad in "100 59000" "59000" "30001" "29999 30000 30001"; do
+		cp "$T/p" "$T/q"
+		for n in $bad; do
+			sed -i "${n}s/^\(.\{20\}\)./\1x/" "$T/q"
+		done
+		run -2 --separate-stderr mmtool poke --patch "$T/q" "$T/f"
+		assert_equal "$stderr" "mmtool: poke: $T/q: line ${bad%% *}: 'x' is not a hex digit; nothing was written"
+		[ "$(sum "$T/f")" = "$before" ]
+	done
+}
+
+@test "poke: a patch line longer than the read buffer, from a file and from a pipe" {
+	randfile "$T/src" 3000000
+	head -c 3000010 /dev/zero > "$T/f"
+	head -c 3000010 /dev/zero > "$T/g"
+	# One line of 6 MB of hex digits: longer than any piece read at once.
+	{ printf '0000000a: '; xxd -p -c 0 "$T/src"; } > "$T/p"
+	mmtool poke --patch "$T/p" "$T/f"
+	cmp <(tail -c +11 "$T/f") "$T/src"
+	cat "$T/p" | mmtool poke --patch - "$T/g"
+	cmp "$T/f" "$T/g"
+}
+
+@test "poke: --patch - reads standard input from where it stands" {
+	printf 'abcdef' > "$T/f"
+	printf '00000000: 5858\n00000002: 5959\n' > "$T/p"
+	{ read -r _; mmtool poke --patch - "$T/f"; } < "$T/p"
+	run -0 cat "$T/f"
+	assert_output "abYYef"
 }
 
 @test "poke: bad patch lines are errors that name the line" {

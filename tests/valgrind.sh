@@ -39,6 +39,11 @@ check 0 poke -e "$dir/t" 0 'H\x45'
 check 0 poke -t u16be "$dir/t" 2 0x4c4c
 check 0 poke --undo "$dir/u" -r 2 "$dir/t" 0 ab
 check 0 poke --patch "$dir/u" "$dir/t"
+# A 2 MB patch: read by two threads, written by the kernel copy.
+head -c 500000 /dev/urandom > "$dir/big"
+xxd "$dir/big" > "$dir/bigp"
+check 0 poke --grow --patch "$dir/bigp" "$dir/r"
+check 0 poke -i "$dir/big" "$dir/big" 0
 check 0 poke -n "$dir/t" 0 zz
 check 0 poke -v --grow "$dir/t" -2 'end!'
 check 1 poke --expect nope "$dir/t" 0 x
