@@ -90,7 +90,9 @@ int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx);
 /*
  * Deliver the bytes [off, off + len) of f to fn in order, in chunks no
  * larger than MAP_WINDOW (len UINT64_MAX: to the end of the file).  Mapped
- * files are walked window by window under map_guard; streams are read.
+ * files are walked window by window under map_guard, each window read in
+ * place or, where touching its pages is slow, copied out of the mapping by
+ * the kernel piece by piece (map.c says when); streams are read.
  * Each chunk after the first starts with the last `keep` bytes of the one
  * before it, so a searcher sees every span of up to keep + 1 bytes whole.
  * fn(ctx, p, n, pos) gets the chunk and the file offset of p[0]; a nonzero

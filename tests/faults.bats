@@ -70,6 +70,18 @@ truncating() {
 	done
 }
 
+@test "faults: a window copied out by the kernel ends the same way when the file shrinks" {
+	export MMTOOL_WALK=copy
+	for i in $(seq 20); do
+		randfile "$T/victim" 100000
+		run -2 --separate-stderr truncating mmtool grep needle "$T/victim"
+		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		randfile "$T/victim" 100000
+		run -2 --separate-stderr truncating mmtool peek -f hex "$T/victim"
+		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	done
+}
+
 # A small file system of its own: tmpfs in a private mount namespace.
 full_disk() {
 	command -v unshare >/dev/null || skip "unshare is not installed"

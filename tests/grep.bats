@@ -219,6 +219,31 @@ window_file() {
 		$(((100 << 20) - 6)) "${offs[@]}"
 }
 
+@test "grep: windows copied out by the kernel in pieces: each match once, across the seams" {
+	planted "$T/f" 2000000 "$NEEDLE"
+	# Across the seams of the 256 KiB pieces a window is copied out in.
+	for k in 1 2 3 4 5 6 7; do
+		plant "$T/f" "$NEEDLE" $((262144 * k - 3))
+	done
+	want=$(py_find "$T/f" "$NEEDLE")
+	want_re=$(py_re "$T/f" 'NE.DLE')
+	for mode in copy place; do
+		for split in "" 1; do
+			export MMTOOL_WALK=$mode MMTOOL_GREP_SPLIT=$split
+			[ -n "$split" ] || unset MMTOOL_GREP_SPLIT
+			run -0 mmtool grep NEEDLE "$T/f"
+			assert_output "$want"
+			run -0 mmtool grep -x 4e45??444c45 "$T/f"
+			assert_output "$want"
+			run -0 mmtool grep -E 'NE.DLE' "$T/f"
+			assert_output "$want_re"
+		done
+		# -C prints bytes from the chunk in hand: copied or mapped, the same.
+		mmtool grep -C 40 NEEDLE "$T/f" > "$T/ctx.$mode"
+	done
+	cmp "$T/ctx.copy" "$T/ctx.place"
+}
+
 @test "grep: across the window seams of a file larger than the window, each match once" {
 	window_file "$T/big"
 	want=$(py_find "$T/big" "$NEEDLE")
