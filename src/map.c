@@ -277,12 +277,13 @@ static int map_copy_out(unsigned char *dst, const unsigned char *src, size_t n)
  * and cannot be mapped whole.  A wrong guess costs speed, never bytes.
  */
 #define MAP_PROBE_PAGES 64
+#define MAP_PROBE_MIN (4 * MAP_PROBE_PAGES * map_page_size())
 static int map_reads_in_place(const unsigned char *p, size_t n)
 {
 	size_t page = map_page_size();
 	int slow = 0;
 
-	if (n < 4 * MAP_PROBE_PAGES * page)
+	if (n < MAP_PROBE_MIN)
 		return 1;
 	p = (const unsigned char *)(((uintptr_t)p + n / 2) & ~(uintptr_t)(page - 1));
 	for (size_t i = 0; i < MAP_PROBE_PAGES; i++) {
@@ -335,9 +336,14 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 	size_t n;
 	int rc = 0;
 
-	/* Pieces at least as long as the overlap, so copying it twice is cheap. */
+	/*
+	 * Pieces at least as long as the overlap, so copying it twice is
+	 * cheap; no buffer where no window can need one (a short peek's start
+	 * pays nothing for it).
+	 */
 	c.piece = keep > MAP_PIECE ? keep : MAP_PIECE;
-	c.buf = map_alloc_huge(keep + c.piece);
+	if (c.mode == MAP_WALK_COPY || (c.mode == MAP_WALK_AUTO && end - off >= MAP_PROBE_MIN))
+		c.buf = map_alloc_huge(keep + c.piece);
 	while (pos < end) {
 		n = end - pos < MAP_WINDOW ? (size_t)(end - pos) : MAP_WINDOW;
 		/*
