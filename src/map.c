@@ -336,12 +336,16 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 	size_t n;
 	int rc = 0;
 
+	/* No buffer where no window can need one: a short peek starts fast. */
+	c.piece = MAP_PIECE;
 	/*
-	 * Pieces at least as long as the overlap, so copying it twice is
-	 * cheap; no buffer where no window can need one (a short peek's start
-	 * pays nothing for it).
+	 * A walk that needs a long overlap (grep -E: 256 KiB) stays in place,
+	 * so that its chunks end where the windows do, every MAP_WINDOW bytes,
+	 * whatever the page cache holds: how long a match may be across a
+	 * seam must not depend on how the file was written (mmtool(1)).
 	 */
-	c.piece = keep > MAP_PIECE ? keep : MAP_PIECE;
+	if (keep > MAP_PIECE / 16)
+		c.mode = MAP_WALK_PLACE;
 	if (c.mode == MAP_WALK_COPY || (c.mode == MAP_WALK_AUTO && end - off >= MAP_PROBE_MIN))
 		c.buf = map_alloc_huge(keep + c.piece);
 	while (pos < end) {

@@ -238,6 +238,13 @@ window_file() {
 			run -0 mmtool grep -E 'NE.DLE' "$T/f"
 			assert_output "$want_re"
 		done
+		# A regex is walked in place whatever the mode: a 1.4 MB match
+		# inside one window is found, as the man page says.
+		head -c 2000000 /dev/zero > "$T/z"
+		plant "$T/z" 5354415254 100000
+		plant "$T/z" 454e44 1500000
+		run -0 mmtool grep -E '(?s)START.*?END' "$T/z"
+		assert_output 100000
 		# -C prints bytes from the chunk in hand: copied or mapped, the same.
 		mmtool grep -C 40 NEEDLE "$T/f" > "$T/ctx.$mode"
 	done
