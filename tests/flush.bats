@@ -92,22 +92,29 @@ mount -o loop "$img" "$mnt" || exit 77
 f=$mnt/f
 head -c 65536 /dev/urandom > "$f"
 sync "$f"
-# Where byte 8192 of f lies in the image, by FIEMAP (no FIEMAP_FLAG_SYNC).
-at=$(python3 - "$f" <<'PY'
+# Where byte OFFSET of f lies in the image, by FIEMAP (no FIEMAP_FLAG_SYNC).
+phys_of() {
+	python3 - "$f" "$1" <<'PY'
 import fcntl, struct, sys
 f = open(sys.argv[1], 'rb')
-fd = f.fileno()
-buf = bytearray(struct.pack('=QQIIII', 8192, 5, 0, 0, 1, 0) + bytes(56))
+fd, off = f.fileno(), int(sys.argv[2])
+buf = bytearray(struct.pack('=QQIIII', off, 5, 0, 0, 1, 0) + bytes(56))
 fcntl.ioctl(fd, 0xC020660B, buf)
 lo, phys, ln = struct.unpack_from('=QQQ', buf, 32)
 flags = struct.unpack_from('=I', buf, 32 + 40)[0]
 assert struct.unpack_from('=I', buf, 20)[0] == 1 and not flags & 0x6, flags
-print(phys + 8192 - lo)
+assert lo <= off and off + 5 <= lo + ln, (off, lo, ln)
+print(phys + off - lo)
 PY
-)
+}
+at=$(phys_of 8192)
+at2=$(phys_of 16384)
 ondev() { od -An -c -j "$at" -N 5 "$img" | tr -d ' \n'; }
+# Byte 16384: 5,000 bytes, which poke copies in with the kernel.
+ondev2() { od -An -c -j "$at2" -N 5 "$img" | tr -d ' \n'; }
 if [ "$writer" = poke ]; then
 	mmtool poke "$f" 8192 POKED
+	mmtool poke -r 1000 "$f" 16384 KCOPY
 else
 	python3 -c 'import mmap, os, sys
 fd = os.open(sys.argv[1], os.O_RDWR); m = mmap.mmap(fd, 0); m[8192:8197] = b"POKED"; m.close()' "$f"
@@ -115,6 +122,7 @@ fi
 echo "before=$(ondev)"
 mmtool flush "$f"
 echo "after=$(ondev)"
+echo "after2=$(ondev2)"
 umount "$mnt"
 SH
 	run unshare -m sh "$D/script" "$D/img" "$D/mnt" "$writer"
@@ -122,6 +130,7 @@ SH
 	assert_success
 	[ "${lines[0]}" != "before=POKED" ] || skip "the kernel wrote the page back before the test could"
 	assert_line --index 1 "after=POKED"
+	[ "$writer" = python ] || assert_line --index 2 "after2=KCOPY"
 }
 
 @test "flush --range: writes back that range only" {
