@@ -252,15 +252,15 @@ static int map_walk_mode(void)
  */
 static int map_copy_out(unsigned char *dst, const unsigned char *src, size_t n)
 {
-	static int broken;
+	static int broken;	/* shared by grep's two threads */
 	struct iovec to = { dst, n }, from = { (void *)(uintptr_t)src, n };
 	ssize_t r;
 
-	if (broken)
+	if (__atomic_load_n(&broken, __ATOMIC_RELAXED))
 		return 0;
 	r = process_vm_readv(getpid(), &to, 1, &from, 1, 0);
 	if (r < 0 && errno != EFAULT)
-		broken = 1;
+		__atomic_store_n(&broken, 1, __ATOMIC_RELAXED);
 	return r == (ssize_t)n;
 }
 
