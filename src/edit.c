@@ -95,9 +95,10 @@ static int edit_in_view(const struct edit_writer *w, uint64_t pos)
  * copied by the kernel, with process_vm_writev(2) on our own address
  * space: it writes the very pages of this MAP_SHARED mapping (faulting them
  * writable and marking them dirty as a store would), but through the
- * kernel's own view of them.  On our VMs the first user-mode touch of each
- * page of a fresh mapping costs about 6 us even when it is populated, so a
- * memcpy of 1.6 MB took 3.0 ms and this takes 0.4 ms (bench/RESULTS.md).
+ * kernel's own view of them.  On our VMs the first user-mode touch of the
+ * pages of a fresh mapping costs microseconds a page even when it is
+ * populated, so a memcpy of 1.6 MB took 3.0 ms and this takes 0.4 ms
+ * (bench/RESULTS.md).
  * Whatever it did not copy (a kernel without it, a seccomp filter, or the
  * file cut short under us) is copied by memcpy, under the caller's SIGBUS
  * guard, so a truncated file still ends as MAP_ETRUNC.

@@ -336,7 +336,6 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 	size_t n;
 	int rc = 0;
 
-	/* No buffer where no window can need one: a short peek starts fast. */
 	c.piece = MAP_PIECE;
 	/*
 	 * A walk that needs a long overlap (grep -E: 256 KiB) stays in place,
@@ -346,6 +345,7 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 	 */
 	if (keep > MAP_PIECE / 16)
 		c.mode = MAP_WALK_PLACE;
+	/* No buffer where no window can need one: a short peek starts fast. */
 	if (c.mode == MAP_WALK_COPY || (c.mode == MAP_WALK_AUTO && end - off >= MAP_PROBE_MIN))
 		c.buf = map_alloc_huge(keep + c.piece);
 	while (pos < end) {

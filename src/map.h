@@ -123,9 +123,9 @@ int map_slurp(int fd, uint64_t limit, unsigned char **out, size_t *n);
 /*
  * malloc for buffers of megabytes: 2 MiB-aligned and advised to use
  * transparent huge pages, released with free().  On our VMs the first
- * touch of every 4 KiB page costs about 6 us even when it is populated
- * (bench/RESULTS.md): a 6.8 MB buffer pays 10 ms in small pages, and
- * almost nothing in huge ones.  Under 256 KiB it is a plain malloc.
+ * touch of 4 KiB pages costs microseconds a page (bench/RESULTS.md):
+ * 1.6 MB of fresh malloc'd memory took 5.7-7.7 ms to touch, and 0.2 ms in
+ * a huge page.  Under 256 KiB it is a plain malloc.
  */
 void *map_alloc_huge(size_t n);
 
