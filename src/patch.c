@@ -254,7 +254,9 @@ static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
 
 int patch_init(struct patch *p, size_t text_size)
 {
+	/* Both decided here, before patch_read's threads feed. */
 	patch_init_table();
+	(void)patch_have_ssse3();
 	memset(p, 0, sizeof *p);
 	/* The bytes are at most half the text: one allocation, no regrowth. */
 	p->data.cap = text_size / 2 + 1;
