@@ -5,15 +5,19 @@
 setup_file() {
 	cc -shared -fPIC -O2 -o "$BATS_FILE_TMPDIR/trunc.so" \
 		"$BATS_TEST_DIRNAME/lib/trunc.c" -ldl
+	cc -shared -fPIC -O2 -o "$BATS_FILE_TMPDIR/novm.so" \
+		"$BATS_TEST_DIRNAME/lib/novm.c"
 }
 
 setup() {
 	load test_helper/common-setup
 	_common_setup
 	PRELOAD="$BATS_FILE_TMPDIR/trunc.so"
+	NOVM="$BATS_FILE_TMPDIR/novm.so"
 	# ASan must come first in LD_PRELOAD (FACTS.md).
 	if under_sanitizer; then
 		PRELOAD="$(gcc -print-file-name=libasan.so) $PRELOAD"
+		NOVM="$(gcc -print-file-name=libasan.so) $NOVM"
 	fi
 }
 
@@ -60,6 +64,29 @@ truncating() {
 		run -2 --separate-stderr truncating mmtool poke --patch "$T/p" "$T/victim"
 		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
 	done
+}
+
+@test "faults: where process_vm_readv and _writev are refused, walks and pokes work in place" {
+	randfile "$T/f" 2000000
+	cp "$T/f" "$T/g"
+	head -c 300000 /dev/urandom | xxd > "$T/p"
+	export MMTOOL_WALK=copy
+	run -0 env LD_PRELOAD="$NOVM" mmtool peek -f hex "$T/f"
+	assert_output "$(xxd -p "$T/f")"
+	run -0 env LD_PRELOAD="$NOVM" mmtool grep -c -x "$(xxd -p -s 1234567 -l 6 "$T/f")" "$T/f"
+	[ "$output" -ge 1 ]
+	# A span of pages (the kernel copy's) and a patch, written by memcpy.
+	LD_PRELOAD="$NOVM" mmtool poke -r 2000 "$T/f" 100 hello
+	LD_PRELOAD="$NOVM" mmtool poke --patch "$T/p" "$T/f"
+	python3 - "$T/g" <<'PY'
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+m = mmap.mmap(fd, 0)
+m[100:100 + 10000] = b'hello' * 2000
+m.close()
+PY
+	xxd -r "$T/p" "$T/g"
+	cmp "$T/f" "$T/g"
 }
 
 @test "faults: grep of a file truncated while mapped: one error line, exit 2" {
