@@ -255,8 +255,9 @@ window_file() {
 	window_file "$T/big"
 	want=$(py_find "$T/big" "$NEEDLE")
 	[ "$(wc -l <<<"$want")" -eq 16 ]
-	# One thread; two; the second taking every window (every seam joined).
-	for hook in MMTOOL_GREP_SPLIT=1T MMTOOL_GREP_SPLIT=8M \
+	# As chosen (one thread where the windows read in place); one thread;
+	# two; the second taking every window (every seam joined).
+	for hook in "" MMTOOL_GREP_SPLIT=1T MMTOOL_GREP_SPLIT=8M \
 		"MMTOOL_GREP_SPLIT=8M MMTOOL_GREP_WORKER_FIRST=1"; do
 		run -0 env $hook mmtool grep NEEDLE "$T/big"
 		assert_output "$want"
@@ -266,6 +267,35 @@ window_file() {
 		assert_output "$want"
 		run -0 env $hook mmtool grep -c NEEDLE "$T/big"
 		assert_output 16
+	done
+}
+
+@test "grep: a large file written in one piece gives the same offsets on one core or two" {
+	# One write: where the kernel can, the page cache holds it in 2 MiB
+	# folios, its windows read in place, and a one-pattern search stays on
+	# one core; a regex, or two patterns, splits.  The answers never differ.
+	python3 - "$T/one" <<'PY'
+import os, random, sys
+r = random.Random(7)
+b = bytearray(r.randbytes(40 << 20))
+W = 32 << 20
+for o in [0, 4093, W - 3, W - 2, (20 << 20) - 1, (40 << 20) - 6] + \
+         [r.randrange(len(b) - 6) for _ in range(50)]:
+    b[o:o + 6] = b'NEEDLE'
+open(sys.argv[1], 'wb').write(b)
+PY
+	want=$(py_find "$T/one" "$NEEDLE")
+	for hook in "" MMTOOL_GREP_SPLIT=8M; do
+		run -0 env $hook mmtool grep NEEDLE "$T/one"
+		assert_output "$want"
+		run -0 env $hook mmtool grep -x '4e45??444c45' "$T/one"
+		assert_output "$want"
+		run -0 env $hook mmtool grep -E 'NEE.LE' "$T/one"
+		assert_output "$want"
+		run -0 env $hook mmtool grep -e NEEDLE -e NEEDLE "$T/one"
+		assert_output "$want"
+		run -0 env $hook mmtool grep --range 1M:-1M -c NEEDLE "$T/one"
+		assert_output "$(awk '$1 >= 1048576 && $1 + 6 <= 40 * 1048576 - 1048576' <<<"$want" | wc -l)"
 	done
 }
 
