@@ -229,6 +229,7 @@ struct map_walk_call {
 	unsigned char *buf;	/* the copy: keep + piece bytes, or NULL */
 	size_t piece;
 	int mode;		/* MAP_WALK_AUTO, _COPY or _PLACE */
+	int may_copy;		/* a window may be copied out into buf */
 };
 
 /*
@@ -338,6 +339,13 @@ static int map_walk_call(void *arg)
 	if (c->mode == MAP_WALK_PLACE ||
 	    (c->mode == MAP_WALK_AUTO && map_reads_in_place(c->p, c->n)))
 		return c->fn(c->ctx, c->p, c->n, c->pos);
+	/*
+	 * The buffer when a window first needs it: a walk read in place
+	 * allocates nothing (grep's worker walks once a window).  No jump can
+	 * come out of malloc: it does not touch the mapping.
+	 */
+	if (!c->buf && c->may_copy)
+		c->buf = map_alloc_huge(c->keep + c->piece);
 	while (c->buf) {
 		n = c->n - at < c->keep + c->piece ? c->n - at : c->keep + c->piece;
 		if (!map_copy_out(c->buf, c->p + at, n))
@@ -369,8 +377,8 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 	if (keep > MAP_PIECE / 16)
 		c.mode = MAP_WALK_PLACE;
 	/* No buffer where no window can need one: a short peek starts fast. */
-	if (c.mode == MAP_WALK_COPY || (c.mode == MAP_WALK_AUTO && end - off >= MAP_PROBE_MIN))
-		c.buf = map_alloc_huge(keep + c.piece);
+	c.may_copy = c.mode == MAP_WALK_COPY ||
+		     (c.mode == MAP_WALK_AUTO && end - off >= MAP_PROBE_MIN);
 	while (pos < end) {
 		n = end - pos < MAP_WINDOW ? (size_t)(end - pos) : MAP_WINDOW;
 		/*
