@@ -86,7 +86,6 @@ struct grep {
 	uint64_t sync_x;
 	/* The second core. */
 	int threads, worker_first;
-	int split_forced;	/* MMTOOL_GREP_SPLIT: split whatever the search */
 	uint64_t split_min, wsize;
 	size_t job_cap;
 	struct grep_par_worker *worker;
@@ -478,23 +477,6 @@ static int grep_par_prepare(struct grep *g, struct map_file *f, uint64_t lo,
 	return 0;
 }
 
-/*
- * Whether the second thread would only get in the way.  A one-pattern
- * vector scan of a file whose windows read in place runs at the speed of
- * memory on one core (bench/RESULTS.md: 22 GB/s, and 23 GB/s summed with
- * two threads), and two threads each pay for the other's munmap (the
- * kernel interrupts the other CPU to flush its TLB): 20 against 24 ms for
- * grep -c of 256 MiB.  Where windows are copied out, or the search is
- * PCRE2 or several patterns, the CPU is the bound and two cores pay.
- * MMTOOL_GREP_SPLIT (tests) always splits.
- */
-static int grep_one_core_keeps_up(const struct grep *g, struct map_file *f,
-				  uint64_t lo, uint64_t hi)
-{
-	return !g->split_forced && search_memory_bound(g->s) &&
-	       map_reads_fast(f, lo, hi);
-}
-
 static int grep_search(struct grep *g, struct map_file *f, uint64_t lo,
 		       uint64_t hi)
 {
@@ -503,8 +485,7 @@ static int grep_search(struct grep *g, struct map_file *f, uint64_t lo,
 	int rc;
 
 	if (!g->threads || f->stream || !f->mappable || hi - lo < g->split_min ||
-	    hi - lo < 2 || grep_one_core_keeps_up(g, f, lo, hi) ||
-	    grep_par_prepare(g, f, lo, hi) ||
+	    hi - lo < 2 || grep_par_prepare(g, f, lo, hi) ||
 	    grep_par_start(&g->worker, p))
 		return grep_direct(g, f, lo, lo, hi, UINT64_MAX, 0, &x);
 	if (g->worker_first)
@@ -741,7 +722,6 @@ static int grep_setup(struct grep *g)
 	g->job_cap = GREP_JOB_CAP;
 	if ((env = getenv("MMTOOL_GREP_SPLIT")) && num_parse_u64(env, &v) == NUM_OK) {
 		g->threads = 1;
-		g->split_forced = 1;
 		g->split_min = v;
 	}
 	if ((env = getenv("MMTOOL_GREP_JOB_CAP")) && num_parse_u64(env, &v) == NUM_OK &&

@@ -100,9 +100,8 @@ static void *grep_par_worker_main(void *arg)
  * Start the worker on a CPU other than ours.  A new thread is woken on its
  * creator's CPU when the scheduler can (wake-affine), and waits there until
  * the load balancer moves it: measured, it began 1.9 to 3.4 ms late, most
- * of a 256 MiB scan.  Started elsewhere, two threads scan that file in
- * 9.2 ms against one thread's 12.6 (bench/RESULTS.md).  Our own thread is
- * not pinned.
+ * of a 256 MiB scan.  Started elsewhere, grep -E of that file took 28 ms,
+ * not 35 (bench/RESULTS.md).  Our own thread is not pinned.
  */
 static void grep_par_elsewhere(pthread_attr_t *attr)
 {

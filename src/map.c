@@ -298,29 +298,6 @@ static int map_reads_in_place(const unsigned char *p, size_t n)
 	return slow <= 3;
 }
 
-static int map_probe_call(void *arg)
-{
-	const struct map_view *v = arg;
-
-	return map_reads_in_place(v->p, v->len);
-}
-
-int map_reads_fast(struct map_file *f, uint64_t lo, uint64_t hi)
-{
-	const uint64_t huge = (uint64_t)2 << 20;
-	uint64_t at = (lo + (hi - lo) / 2) & ~(huge - 1);
-	struct map_view v;
-	int rc;
-
-	/* A whole 2 MiB of the file, 2 MiB aligned: one folio, if it is held so. */
-	if (!f->mappable || f->stream || hi - lo < 2 * huge || hi > f->size ||
-	    map_view_open(f, at, huge, MAP_VIEW_POPULATE, &v))
-		return 0;
-	rc = map_guard(v.base, v.base_len, map_probe_call, &v);
-	map_view_close(&v);
-	return rc == 1;
-}
-
 /*
  * One window, read in place, or else in pieces copied out of the mapping
  * by the kernel into a buffer that stays in the cache, each piece starting

@@ -105,15 +105,6 @@ int map_walk(struct map_file *f, uint64_t off, uint64_t len, size_t keep,
 	     map_chunk_fn fn, void *ctx);
 
 /*
- * Whether a walk of [lo, hi) of f will read its windows in place, as far as
- * a probe of 2 MiB in the middle can tell: 1 when the page cache holds the
- * file in 2 MiB folios (written in one piece) and the walk runs at memory
- * speed, 0 when its windows will be copied out, when the range is under
- * 4 MiB, or when the file cannot be mapped.
- */
-int map_reads_fast(struct map_file *f, uint64_t lo, uint64_t hi);
-
-/*
  * Copy [off, off + len) of a mappable file to out_fd with sendfile(2): the
  * page cache goes to the pipe or file without passing through our memory
  * (peek --raw keeps pace with cat this way).  MAP_ETRUNC if the file ends

@@ -229,12 +229,6 @@ const char *search_kernel(const struct search *s)
 	return s->kind == SEARCH_REGEX ? "pcre2" : s->set.kernel;
 }
 
-int search_memory_bound(const struct search *s)
-{
-	return s->kind != SEARCH_REGEX && s->npats == 1 &&
-	       strcmp(s->set.kernel, "scalar") != 0;
-}
-
 size_t search_walk_keep(const struct search *s, size_t margin)
 {
 	return s->keep + 2 * margin;

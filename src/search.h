@@ -57,12 +57,6 @@ void search_free(struct search *s);
 /* Which literal kernel was chosen: "avx2", "sse2", "scalar" or "pcre2". */
 const char *search_kernel(const struct search *s);
 
-/*
- * Whether a scan keeps pace with memory on one core: one literal or hex
- * pattern and a vector kernel.  Several patterns, or PCRE2, are CPU-bound.
- */
-int search_memory_bound(const struct search *s);
-
 /* The map_walk keep for a scan that wants `margin` bytes of context. */
 size_t search_walk_keep(const struct search *s, size_t margin);
 
