@@ -17,6 +17,7 @@ struct grep_par_worker {
 	pthread_cond_t cv;
 	struct grep_par *par;	/* the file to work on, or NULL */
 	int quit;
+	int away_from;		/* the CPU it was kept off, or -1 */
 };
 
 uint64_t grep_par_start_of(const struct grep_par *p, size_t k)
@@ -97,30 +98,34 @@ static void *grep_par_worker_main(void *arg)
 }
 
 /*
- * Start the worker on a CPU other than ours.  A new thread is woken on its
- * creator's CPU when the scheduler can (wake-affine), and waits there until
- * the load balancer moves it: measured, it began 1.9 to 3.4 ms late, most
- * of a 256 MiB scan.  Started elsewhere, grep -E of that file took 28 ms,
- * not 35 (bench/RESULTS.md).  Our own thread is not pinned.
+ * The CPUs the worker may use: ours but the one we run on.  A new thread is
+ * woken on its creator's CPU when the scheduler can (wake-affine), and
+ * waits there until the load balancer moves it: measured, it began 1.9 to
+ * 3.4 ms late, most of a 256 MiB scan.  Started elsewhere, grep -E of that
+ * file took 28 ms, not 35 (bench/RESULTS.md).  Our own thread is not
+ * pinned; if it has moved by the next file, so does the worker.  Returns
+ * our CPU, or -1 where there is no other to keep the worker on.
  */
-static void grep_par_elsewhere(pthread_attr_t *attr)
+static int grep_par_elsewhere(cpu_set_t *set)
 {
-	cpu_set_t set;
 	int cpu = sched_getcpu();
 
-	if (cpu < 0 || sched_getaffinity(0, sizeof set, &set) < 0)
-		return;
-	CPU_CLR(cpu, &set);
-	if (CPU_COUNT(&set) > 0)
-		pthread_attr_setaffinity_np(attr, sizeof set, &set);
+	if (cpu < 0 || sched_getaffinity(0, sizeof *set, set) < 0)
+		return -1;
+	CPU_CLR(cpu, set);
+	return CPU_COUNT(set) > 0 ? cpu : -1;
 }
 
 int grep_par_start(struct grep_par_worker **wp, struct grep_par *p)
 {
 	struct grep_par_worker *w = *wp;
 	pthread_attr_t attr;
-	int rc;
+	cpu_set_t set;
+	int rc, cpu = grep_par_elsewhere(&set);
 
+	if (w && cpu >= 0 && cpu != w->away_from &&
+	    pthread_setaffinity_np(w->thread, sizeof set, &set) == 0)
+		w->away_from = cpu;
 	if (!w) {
 		w = calloc(1, sizeof *w);
 		if (!w)
@@ -129,7 +134,9 @@ int grep_par_start(struct grep_par_worker **wp, struct grep_par *p)
 		pthread_cond_init(&w->cv, NULL);
 		pthread_attr_init(&attr);
 		pthread_attr_setstacksize(&attr, GREP_WORKER_STACK);
-		grep_par_elsewhere(&attr);
+		w->away_from = -1;
+		if (cpu >= 0 && pthread_attr_setaffinity_np(&attr, sizeof set, &set) == 0)
+			w->away_from = cpu;
 		rc = pthread_create(&w->thread, &attr, grep_par_worker_main, w);
 		pthread_attr_destroy(&attr);
 		if (rc) {
