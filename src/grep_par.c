@@ -1,8 +1,8 @@
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 
+#include "cpus.h"
 #include "grep_par.h"
 
 /*
@@ -97,32 +97,17 @@ static void *grep_par_worker_main(void *arg)
 	return NULL;
 }
 
-/*
- * The CPUs the worker may use: ours but the one we run on.  A new thread is
- * woken on its creator's CPU when the scheduler can (wake-affine), and
- * waits there until the load balancer moves it: measured, it began 1.9 to
- * 3.4 ms late, most of a 256 MiB scan.  Started elsewhere, grep -E of that
- * file took 28 ms, not 35 (bench/RESULTS.md).  Our own thread is not
- * pinned; if it has moved by the next file, so does the worker.  Returns
- * our CPU, or -1 where there is no other to keep the worker on.
- */
-static int grep_par_elsewhere(cpu_set_t *set)
-{
-	int cpu = sched_getcpu();
-
-	if (cpu < 0 || sched_getaffinity(0, sizeof *set, set) < 0)
-		return -1;
-	CPU_CLR(cpu, set);
-	return CPU_COUNT(set) > 0 ? cpu : -1;
-}
-
 int grep_par_start(struct grep_par_worker **wp, struct grep_par *p)
 {
 	struct grep_par_worker *w = *wp;
 	pthread_attr_t attr;
 	cpu_set_t set;
-	int rc, cpu = grep_par_elsewhere(&set);
+	int rc, cpu = cpus_beside_us(&set);
 
+	/*
+	 * Off our CPU (cpus.h): started there, grep -E of 256 MiB took 35 ms,
+	 * not 28.  If we have moved since the last file, so does the worker.
+	 */
 	if (w && cpu >= 0 && cpu != w->away_from &&
 	    pthread_setaffinity_np(w->thread, sizeof set, &set) == 0)
 		w->away_from = cpu;

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpus.h"
 #include "magic.h"
 
 /* libmagic's ABI has kept this name since file 5.x (2009). */
@@ -310,35 +311,16 @@ static void magic_helper_main(int sock)
 	_exit(0);
 }
 
-/*
- * Keep the helper off the CPU we run on.  The scheduler wakes a task on its
- * waker's CPU when it can (wake-affine), and a helper woken by each
- * question then takes turns with us on one CPU instead of running beside
- * us (measured: 0 migrations, 1.0 CPUs used).  Our own CPU is not pinned.
- */
-static void magic_helper_elsewhere(int our_cpu)
-{
-	cpu_set_t set;
-
-	if (our_cpu < 0 || sched_getaffinity(0, sizeof set, &set) < 0)
-		return;
-	CPU_CLR(our_cpu, &set);
-	if (CPU_COUNT(&set) > 0)
-		sched_setaffinity(0, sizeof set, &set);
-}
-
 int magic_db_helper_start(void)
 {
-	int sv[2], cpu = sched_getcpu();
+	cpu_set_t beside;
+	int sv[2];
 	pid_t pid;
-
-	cpu_set_t set;
 
 	if (magic_helper.sock >= 0)
 		return 0;
 	/* One CPU to run on (taskset, a cpuset): a helper would only wait. */
-	if (!magic_lib.ms || sched_getaffinity(0, sizeof set, &set) < 0 ||
-	    CPU_COUNT(&set) < 2)
+	if (!magic_lib.ms || cpus_beside_us(&beside) < 0)
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
@@ -350,7 +332,7 @@ int magic_db_helper_start(void)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		magic_helper_elsewhere(cpu);
+		sched_setaffinity(0, sizeof beside, &beside);
 		magic_helper_main(sv[1]);
 	}
 	close(sv[1]);
