@@ -329,6 +329,7 @@ static int grep_hit(void *ctx, const struct search_hit *h)
 struct grep_main_walk {
 	struct grep *g;
 	struct search_scan *sc;
+	size_t keep;		/* the walk's: each chunk re-reads as much of the last */
 };
 
 /* Before each chunk, take the windows it holds, as far as the worker left them. */
@@ -337,7 +338,9 @@ static int grep_main_feed(void *ctx, const unsigned char *p, size_t n,
 {
 	struct grep_main_walk *mw = ctx;
 
-	mw->sc->limit = grep_par_own(mw->g->worker, &mw->g->par, pos + n);
+	/* The starts this chunk decides; the last keep bytes begin the next. */
+	mw->sc->limit = grep_par_own(mw->g->worker, &mw->g->par,
+				     n > mw->keep ? pos + n - mw->keep : pos + n);
 	if (pos >= mw->sc->limit)
 		return GREP_OWN_END;
 	return search_feed(mw->sc, p, n, pos);
@@ -356,8 +359,8 @@ static int grep_direct(struct grep *g, struct map_file *f, uint64_t floor,
 		       uint64_t *resume)
 {
 	struct search_scan sc;
-	struct grep_main_walk mw = { .g = g, .sc = &sc };
 	size_t keep = search_walk_keep(g->s, g->margin);
+	struct grep_main_walk mw = { .g = g, .sc = &sc, .keep = keep };
 	uint64_t start = search_data_start(g->s, from, g->margin, floor);
 	uint64_t end = hi, reach = search_walk_keep(g->s, 0) + g->margin;
 	char msg[256];
@@ -454,13 +457,22 @@ static int grep_par_prepare(struct grep *g, struct map_file *f, uint64_t lo,
 	}
 	if (!ws) {
 		uint64_t keep = search_walk_keep(g->s, 0), min = 8 * keep;
-		/* With what it re-reads either side, a window is one mapping. */
-		uint64_t max = (MAP_WINDOW - 2 * keep) / page * page;
+		/* How far before its first start a window is read (regex: keep). */
+		uint64_t behind = MAP_WINDOW - search_data_start(g->s, MAP_WINDOW, 0, 0);
+		/*
+		 * With what it re-reads either side, a window is one mapping.
+		 * At its largest, for a literal, it is one of the main thread's
+		 * windows, which begin every MAP_WINDOW - keep bytes (map_walk):
+		 * on one grid, the main thread does not claim a whole window of
+		 * the worker's for the few bytes its own runs past it.
+		 */
+		uint64_t max = MAP_WINDOW - keep - behind;
 
 		min = min < GREP_WINDOW_MIN ? GREP_WINDOW_MIN : min;
 		ws = (hi - lo) / GREP_WINDOWS;
-		ws = ws < min ? min : ws > max ? max : ws;
+		ws = ws < min ? min : ws;
 		ws = (ws + page - 1) / page * page;
+		ws = ws > max ? max : ws;
 	}
 	nwin = (size_t)((hi - lo + ws - 1) / ws);
 	if (nwin > p->nwin) {
