@@ -31,8 +31,12 @@ static const struct poptOption *cmd_find_opt(const struct poptOption *t,
 	return NULL;
 }
 
+/* Whether the option takes the next argument as its value; an optional
+ * value (--color[=WHEN]) comes only after '='. */
 static int cmd_takes_value(const struct poptOption *o)
 {
+	if (o->argInfo & POPT_ARGFLAG_OPTIONAL)
+		return 0;
 	switch (o->argInfo & POPT_ARG_MASK) {
 	case POPT_ARG_NONE:
 	case POPT_ARG_VAL:
@@ -266,10 +270,10 @@ int cmd_lock(const char *cmd, const char *path, struct map_file *f,
 
 int cmd_color(const char *cmd, const char *when, int fd, int *on)
 {
-	const char *no = getenv("NO_COLOR");
+	const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
 
-	if (!when || !strcmp(when, "auto"))
-		*on = isatty(fd) && !(no && *no);
+	if (!when || !*when || !strcmp(when, "auto"))
+		*on = isatty(fd) && !(no && *no) && !(term && !strcmp(term, "dumb"));
 	else if (!strcmp(when, "always"))
 		*on = 1;
 	else if (!strcmp(when, "never"))

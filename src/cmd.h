@@ -69,7 +69,10 @@ int cmd_range(const char *cmd, const char *text, struct num_range *out);
 int cmd_lock(const char *cmd, const char *path, struct map_file *f,
 	     int exclusive);
 
-/* Resolve --color=auto|always|never (auto: a terminal, and no NO_COLOR). */
+/*
+ * Resolve --color[=auto|always|never] (NULL or "": auto).  auto colours a
+ * terminal only, and not when NO_COLOR is set non-empty or TERM is "dumb".
+ */
 int cmd_color(const char *cmd, const char *when, int fd, int *on);
 
 #endif

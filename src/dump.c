@@ -3,6 +3,7 @@
 #include "dump.h"
 
 static char dump_pairs[2][256][2];	/* [upper][byte] -> two hex digits */
+static char dump_bits[256][8];		/* [byte] -> eight binary digits */
 
 static void dump_init_tables(void)
 {
@@ -16,6 +17,8 @@ static void dump_init_tables(void)
 		dump_pairs[0][b][1] = lo[b & 15];
 		dump_pairs[1][b][0] = up[b >> 4];
 		dump_pairs[1][b][1] = up[b & 15];
+		for (int i = 0; i < 8; i++)
+			dump_bits[b][i] = (char)('0' + ((b >> (7 - i)) & 1));
 	}
 	done = 1;
 }
@@ -171,115 +174,132 @@ static size_t dump_vec_canon16(char *l, const unsigned char *p, uint32_t addr,
 #endif
 
 /*
- * Colour classes, as newer xxd's -R has them: printable green, white space
- * yellow, NUL plain, 0xff blue, the rest red.
+ * Colour classes, hexyl's: NUL grey, printable ASCII cyan, ASCII white
+ * space green, other ASCII magenta, non-ASCII yellow.  Printable is
+ * 0x21-0x7e and white space is space, tab, newline, form feed and carriage
+ * return, as Rust's is_ascii_graphic and is_ascii_whitespace, which hexyl
+ * uses.
  */
-static const char *dump_color_of(unsigned char c)
+const char dump_color_reset[] = "\033[0m";
+
+const char *dump_color_of(unsigned char c)
 {
 	if (c == 0)
-		return NULL;
-	if (c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f')
-		return "\033[1;33m";
-	if (c > 31 && c < 127)
-		return "\033[1;32m";
-	if (c == 0xff)
-		return "\033[1;34m";
-	return "\033[1;31m";
+		return "\033[90m";
+	if (c > 0x20 && c < 0x7f)
+		return "\033[36m";
+	if (c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r')
+		return "\033[32m";
+	if (c < 0x80)
+		return "\033[35m";
+	return "\033[33m";
 }
 
-/* ---- xxd ---------------------------------------------------------------- */
+/* n bytes of l with byte c's colour around them. */
+static void dump_put_colored_run(struct out *o, const char *l, size_t n,
+				 unsigned char c)
+{
+	out_str(o, dump_color_of(c));
+	out_write(o, l, n);
+	out_str(o, dump_color_reset);
+}
 
-#define DUMP_XXD_LINE_MAX 1200	/* address 17 + 3 + 3 * 256 + 256 + 1, rounded up */
+/* The offset column: xxd's "%08lx" or, with -d, "%08ld"; returns its width. */
+static size_t dump_line_addr(const struct dump *d, char *l, uint64_t a)
+{
+	char digits[24];
+	size_t n = 0;
+
+	a += d->o.display_offset;
+	if (!d->o.decimal)
+		return dump_addr(l, a);
+	do
+		digits[n++] = (char)('0' + a % 10);
+	while ((a /= 10));
+	while (n < 8)
+		digits[n++] = '0';
+	for (size_t i = 0; i < n; i++)
+		l[i] = digits[n - 1 - i];
+	return n;
+}
 
 /*
- * One xxd line into l; returns its length.  Layout from xxd.c: the hex of
- * byte i sits at addrlen + 1 + (2g + 1) * i / g, the text at addrlen + 3 +
- * ((2g + 1) * cols - 1) / g, with addrlen counting the ':'.
+ * One line of the layout into l; returns its length.  The writes happen
+ * in xxd's order (byte i's cell, then its text character), so that the
+ * odd -e layouts, whose cells can reach into the text, come out as xxd's.
  */
-static size_t dump_xxd_line(const struct dump *d, char *l,
-			    const unsigned char *p, size_t n, uint64_t addr)
+static size_t dump_build_line(const struct dump *d, char *l,
+			      const unsigned char *p, size_t n, uint64_t addr)
 {
-	const char (*pairs)[2] = dump_pairs[d->o.upper != 0];
-	size_t shift = dump_addr(l, addr) - 8;
-	size_t tc = d->textcol + shift;
-	char *h = l + shift, *t = l + tc;
+	size_t shift = dump_line_addr(d, l, addr) - 8;
+	char *h = l + shift, *t = h + d->textcol;
+	unsigned w = d->cellw;
 
-	l[8 + shift] = ':';
-	memset(l + 9 + shift, ' ', tc - 9 - shift);
+	h[8] = d->addr_sep;
+	memset(h + 9, ' ', d->textcol - 9);
 	for (size_t i = 0; i < n; i++) {
-		memcpy(h + d->hexcol[i], pairs[p[i]], 2);
+		memcpy(h + d->hexcol[i], d->cells + (size_t)w * p[i], w);
 		t[i] = dump_printable(p[i]);
+	}
+	if (d->text_edge) {
+		t[-1] = d->text_edge;
+		t[n++] = d->text_edge;
 	}
 	t[n] = '\n';
-	return tc + n + 1;
+	return shift + d->textcol + n + 1;
 }
 
-/* The default layout (16 columns in groups of 2), straight-line. */
-static size_t dump_xxd_line16(const struct dump *d, char *l,
-			      const unsigned char *p, uint64_t addr)
+/*
+ * Write a built line with each byte's cell and text character in its
+ * colour.  Which byte owns a column is found by replaying the writes of
+ * dump_build_line, so any layout colours right.
+ */
+static void dump_put_colored(struct dump *d, const char *l, size_t len,
+			     const unsigned char *p, size_t n)
 {
-	const char (*pairs)[2] = dump_pairs[d->o.upper != 0];
-	size_t shift = dump_addr(l, addr) - 8;
-	char *h = l + shift + 10, *t = l + shift + 51;
+	size_t shift = 0, at = 0, col;
+	short *own = d->owner;
 
-	l[8 + shift] = ':';
-	l[9 + shift] = ' ';
-	for (int g = 0; g < 8; g++, h += 5) {
-		memcpy(h, pairs[p[2 * g]], 2);
-		memcpy(h + 2, pairs[p[2 * g + 1]], 2);
-		h[4] = ' ';
-	}
-	t[-1] = ' ';
-	for (int i = 0; i < 16; i++)
-		t[i] = dump_printable(p[i]);
-	t[16] = '\n';
-	return shift + 51 + 17;
-}
-
-/* Copy a plain xxd line to the output with colour escapes around bytes. */
-static void dump_colorize(struct dump *d, const char *l, size_t len,
-			  const unsigned char *p, size_t n)
-{
-	size_t shift = 0, tc, at = 0;
-
-	while (l[shift] != ':')
+	while (l[shift] != d->addr_sep)
 		shift++;
 	shift -= 8;
-	tc = d->textcol + shift;
+	for (col = 0; col + shift < len; col++)
+		own[col] = -1;
 	for (size_t i = 0; i < n; i++) {
-		size_t hc = d->hexcol[i] + shift;
-		const char *c = dump_color_of(p[i]);
-
-		out_write(d->out, l + at, hc - at);
-		if (c)
-			out_str(d->out, c);
-		out_write(d->out, l + hc, 2);
-		if (c)
-			out_str(d->out, "\033[0m");
-		at = hc + 2;
+		for (unsigned k = 0; k < d->cellw; k++)
+			own[d->hexcol[i] + k] = (short)i;
+		own[d->textcol + i] = (short)i;
 	}
-	out_write(d->out, l + at, tc - at);
-	for (size_t i = 0; i < n; i++) {
-		const char *c = dump_color_of(p[i]);
+	l += shift;
+	len -= shift;
+	out_write(d->out, l - shift, shift);
+	while (at < len) {
+		int who = own[at];
 
-		if (c)
-			out_str(d->out, c);
-		out_char(d->out, l[tc + i]);
-		if (c)
-			out_str(d->out, "\033[0m");
+		for (col = at + 1; col < len && own[col] == who; col++)
+			;
+		if (who < 0)
+			out_write(d->out, l + at, col - at);
+		else
+			dump_put_colored_run(d->out, l + at, col - at, p[who]);
+		at = col;
 	}
-	out_write(d->out, l + tc + n, len - tc - n);
 }
 
-static void dump_xxd_put(struct dump *d, const char *l, size_t len,
-			 const unsigned char *p, size_t n)
+static const unsigned char dump_zeros[DUMP_MAX_XXD_COLS];
+
+/* Write a built line (p NULL: a held line of zeros). */
+static void dump_put(struct dump *d, const char *l, size_t len,
+		     const unsigned char *p, size_t n)
 {
 	if (d->o.prefix)
 		out_str(d->out, d->o.prefix);
-	if (d->o.color)
-		dump_colorize(d, l, len, p, n);
-	else
+	if (!d->o.color)
 		out_write(d->out, l, len);
+	else if (p)
+		dump_put_colored(d, l, len, p, n);
+	else
+		dump_put_colored(d, l, len, dump_zeros, d->o.cols);
 }
 
 static void dump_keep(char **dst, size_t *dst_len, const char *l, size_t len)
@@ -303,12 +323,12 @@ static void dump_xxd_skip(struct dump *d, const char *l, size_t len,
 			if (nz < 0)
 				d->zero_seen--;
 			if (d->zero_seen == 2)
-				dump_xxd_put(d, d->held, d->held_len, NULL, 0);
+				dump_put(d, d->held, d->held_len, NULL, 0);
 			if (d->zero_seen > 2)
 				out_str(d->out, "*\n");
 		}
 		if (nz >= 0 || d->zero_seen > 0)
-			dump_xxd_put(d, l, len, p, n);
+			dump_put(d, l, len, p, n);
 		if (nz)
 			d->zero_seen = 0;
 	}
@@ -322,48 +342,50 @@ static int dump_all_zero(const unsigned char *p, size_t n)
 	return 1;
 }
 
+/* Print one line at d->pos: straight into the output buffer when plain. */
+static void dump_emit(struct dump *d, const unsigned char *p, size_t n)
+{
+	uint64_t addr = d->pos + d->o.display_offset;
+	size_t len;
+	char *l;
+
+	if (d->o.color) {
+		len = dump_build_line(d, d->last, p, n, d->pos);
+		dump_put(d, d->last, len, p, n);
+		return;
+	}
+	if (d->o.prefix)
+		out_str(d->out, d->o.prefix);
+	l = out_reserve(d->out, DUMP_LINE_MAX);
+#if DUMP_HAVE_VECTOR
+	if (n == 16 && d->fast16 && addr >= d->pos && addr + 16 <= 0xffffffffULL &&
+	    dump_vector_ok())
+		len = d->fmt == DUMP_CANONICAL
+			? dump_vec_canon16(l, p, (uint32_t)addr, d->o.upper)
+			: dump_vec_xxd16(l, p, (uint32_t)addr, d->o.upper);
+	else
+#endif
+		len = dump_build_line(d, l, p, n, d->pos);
+	(void)addr;
+	d->out->len += len;
+}
+
+/* xxd, -b, -e: one line, through xxd -a's squeezing when asked. */
 static void dump_xxd_one(struct dump *d, const unsigned char *p, size_t n)
 {
-	char *l;
-	size_t len;
-
-	if (!d->o.autoskip && !d->o.color) {
-		if (d->o.prefix)
-			out_str(d->out, d->o.prefix);
-		l = out_reserve(d->out, DUMP_XXD_LINE_MAX);
-		if (n == 16 && d->o.cols == 16 && d->o.group == 2) {
-#if DUMP_HAVE_VECTOR
-			if (d->pos + 16 <= 0xffffffffULL && dump_vector_ok())
-				len = dump_vec_xxd16(l, p, (uint32_t)d->pos, d->o.upper);
-			else
-#endif
-				len = dump_xxd_line16(d, l, p, d->pos);
-		}
-		else
-			len = dump_xxd_line(d, l, p, n, d->pos);
-		d->out->len += len;
+	if (!d->o.autoskip) {
+		dump_emit(d, p, n);
 	} else {
-		/* Colour and -a keep no zero-line state in colour: held lines are plain. */
-		l = d->last;
-		len = dump_xxd_line(d, l, p, n, d->pos);
-		d->last_len = len;
-		if (d->o.autoskip)
-			dump_xxd_skip(d, l, len, p, n,
-				      n < d->o.cols || !dump_all_zero(p, n));
-		else
-			dump_xxd_put(d, l, len, p, n);
+		d->last_len = dump_build_line(d, d->last, p, n, d->pos);
+		dump_xxd_skip(d, d->last, d->last_len, p, n,
+			      n < d->o.cols || !dump_all_zero(p, n));
 	}
 	d->pos += n;
 }
 
-/* ---- hexdump -C --------------------------------------------------------- */
-
+/* hexdump -C: a line equal to the one before becomes one "*". */
 static void dump_canonical_one(struct dump *d, const unsigned char *p, size_t n)
 {
-	const char (*pairs)[2] = dump_pairs[d->o.upper != 0];
-	char *l, *h, *t;
-	size_t shift;
-
 	if (n == 16 && !d->o.no_squeeze && d->have_prev &&
 	    !memcmp(p, d->prev, 16)) {
 		if (!d->starred)
@@ -377,37 +399,16 @@ static void dump_canonical_one(struct dump *d, const unsigned char *p, size_t n)
 		memcpy(d->prev, p, 16);
 		d->have_prev = 1;
 	}
-	l = out_reserve(d->out, 128);
-#if DUMP_HAVE_VECTOR
-	if (n == 16 && d->pos <= 0xffffffffULL && dump_vector_ok()) {
-		d->out->len += dump_vec_canon16(l, p, (uint32_t)d->pos, d->o.upper);
-		d->pos += n;
-		return;
-	}
-#endif
-	shift = dump_addr(l, d->pos) - 8;
-	h = l + shift + 8;
-	memset(h, ' ', 52);
-	for (size_t i = 0; i < n; i++)
-		memcpy(h + 2 + 3 * i + (i >= 8), pairs[p[i]], 2);
-	t = h + 52;
-	*t++ = '|';
-	for (size_t i = 0; i < n; i++)
-		*t++ = dump_printable(p[i]);
-	*t++ = '|';
-	*t++ = '\n';
-	d->out->len += (size_t)(t - l);
+	dump_emit(d, p, n);
 	d->pos += n;
 }
 
-/* ---- the line-based formats share one feeder ---------------------------- */
-
 static void dump_line(struct dump *d, const unsigned char *p, size_t n)
 {
-	if (d->fmt == DUMP_XXD)
-		dump_xxd_one(d, p, n);
-	else
+	if (d->fmt == DUMP_CANONICAL)
 		dump_canonical_one(d, p, n);
+	else
+		dump_xxd_one(d, p, n);
 }
 
 static void dump_lines(struct dump *d, const unsigned char *p, size_t n)
@@ -431,7 +432,46 @@ static void dump_lines(struct dump *d, const unsigned char *p, size_t n)
 	d->npart = n;
 }
 
-/* ---- xxd -p and xxd -i -------------------------------------------------- */
+/*
+ * The layout of xxd's lines, from xxd.c: byte i's cell sits at addrlen + 1
+ * + grplen * x / g (x = i, or with -e i with its place in the group
+ * reversed), the text at addrlen + 3 + (grplen * cols - 1) / g, with
+ * addrlen counting the ':'; hexdump -C's is fixed.
+ */
+static void dump_layout(struct dump *d)
+{
+	unsigned cols = d->o.cols, g = d->o.group, grplen;
+
+	d->cells = &dump_pairs[d->o.upper != 0][0][0];
+	d->cellw = 2;
+	if (d->fmt == DUMP_CANONICAL) {
+		d->addr_sep = ' ';
+		d->text_edge = '|';
+		for (unsigned i = 0; i < 16; i++)
+			d->hexcol[i] = (unsigned short)(10 + 3 * i + (i >= 8));
+		d->textcol = 61;
+		d->fast16 = !d->o.decimal;
+		return;
+	}
+	if (d->fmt == DUMP_BITS) {
+		d->cells = &dump_bits[0][0];
+		d->cellw = 8;
+	}
+	d->addr_sep = ':';
+	/* xxd: a group of 0, or one wider than a line, is the whole line. */
+	if (g == 0 || g > cols)
+		g = cols;
+	d->o.group = g;
+	grplen = d->cellw * g + 1;
+	for (unsigned i = 0; i < cols; i++) {
+		unsigned x = d->o.little_endian ? i ^ (g - 1) : i;
+
+		d->hexcol[i] = (unsigned short)(10 + grplen * x / g);
+	}
+	d->textcol = 9 + 3 + (grplen * cols - 1) / g;
+	d->fast16 = d->fmt == DUMP_XXD && cols == 16 && g == 2 &&
+		    !d->o.little_endian && !d->o.decimal;
+}
 
 static void dump_hex(struct dump *d, const unsigned char *p, size_t n)
 {
@@ -443,21 +483,43 @@ static void dump_hex(struct dump *d, const unsigned char *p, size_t n)
 		size_t chunk = take < 4096 ? take : 4096;
 		char *w = out_reserve(d->out, 2 * chunk + 1);
 
+		if (d->o.color) {
+			for (size_t i = 0; i < chunk; i++)
+				dump_put_colored_run(d->out, pairs[p[i]], 2, p[i]);
+		} else {
 #if DUMP_HAVE_VECTOR
-		if (chunk >= 16 && dump_vector_ok())
-			dump_vec_hexrun(w, p, chunk, d->o.upper);
-		else
+			if (chunk >= 16 && dump_vector_ok())
+				dump_vec_hexrun(w, p, chunk, d->o.upper);
+			else
 #endif
-			for (size_t i = 0; i < chunk; i++, w += 2)
-				memcpy(w, pairs[p[i]], 2);
-		d->out->len += 2 * chunk;
+				for (size_t i = 0; i < chunk; i++)
+					memcpy(w + 2 * i, pairs[p[i]], 2);
+			d->out->len += 2 * chunk;
+		}
 		d->col += chunk;
 		p += chunk;
 		n -= chunk;
 		if (d->col == cols) {
-			d->out->buf[d->out->len++] = '\n';
+			out_char(d->out, '\n');
 			d->col = 0;
 		}
+	}
+}
+
+/* xxd -i's name for a file: "__" before a leading digit, '_' for what is
+ * not an ASCII letter or digit (xxd runs in the C locale). */
+static void dump_c_name(struct dump *d)
+{
+	const char *s = d->o.c_name;
+
+	if (*s >= '0' && *s <= '9')
+		out_str(d->out, "__");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		int alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z');
+
+		out_char(d->out, alnum ? (char)c : '_');
 	}
 }
 
@@ -466,7 +528,7 @@ static void dump_c(struct dump *d, const unsigned char *p, size_t n)
 	const char (*pairs)[2] = dump_pairs[d->o.upper != 0];
 
 	for (size_t i = 0; i < n; i++) {
-		char *w = out_reserve(d->out, 16), *s = w;
+		char *w = out_reserve(d->out, 4), *s = w, tok[4];
 
 		if (d->pos == d->start) {
 			*s++ = ' ', *s++ = ' ';
@@ -476,17 +538,18 @@ static void dump_c(struct dump *d, const unsigned char *p, size_t n)
 		} else {
 			*s++ = ',', *s++ = ' ';
 		}
-		*s++ = '0';
-		*s++ = d->o.upper ? 'X' : 'x';
-		memcpy(s, pairs[p[i]], 2);
-		s += 2;
 		d->out->len += (size_t)(s - w);
+		tok[0] = '0';
+		tok[1] = d->o.upper ? 'X' : 'x';
+		memcpy(tok + 2, pairs[p[i]], 2);
+		if (d->o.color)
+			dump_put_colored_run(d->out, tok, 4, p[i]);
+		else
+			out_write(d->out, tok, 4);
 		d->col++;
 		d->pos++;
 	}
 }
-
-/* ---- string: one line, C escapes ---------------------------------------- */
 
 enum { ESC_NONE, ESC_OCTAL, ESC_HEX };
 
@@ -496,60 +559,63 @@ static int dump_is_hexdigit(unsigned char c)
 	       (c >= 'A' && c <= 'F');
 }
 
-static void dump_string(struct dump *d, const unsigned char *p, size_t n)
+/* Byte c as the string format spells it, into w; returns the length. */
+static size_t dump_string_byte(struct dump *d, unsigned char c, char *w)
 {
 	static const char named[] = "\aa\bb\tt\nn\vv\ff\rr\\\\";
+	int prev = d->esc_state;
+	/*
+	 * A digit right after "\0" or "\xff" would be read back as part of
+	 * that escape, so it is escaped too.
+	 */
+	int force = (prev == ESC_OCTAL && c >= '0' && c <= '7') ||
+		    (prev == ESC_HEX && dump_is_hexdigit(c));
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = p[i];
-		char *w = out_reserve(d->out, 4);
-		const char *e = NULL;
-		int prev = d->esc_state;
-
-		/*
-		 * A digit right after "\0" or "\xff" would be read back as part
-		 * of that escape, so it is escaped too.
-		 */
-		int force = (prev == ESC_OCTAL && c >= '0' && c <= '7') ||
-			    (prev == ESC_HEX && dump_is_hexdigit(c));
-
-		d->esc_state = ESC_NONE;
-		for (size_t k = 0; k + 1 < sizeof named; k += 2)
-			if ((unsigned char)named[k] == c) {
-				e = &named[k + 1];
-				break;
-			}
-		if (c == 0) {
-			memcpy(w, "\\0", 2);
-			d->out->len += 2;
-			d->esc_state = ESC_OCTAL;
-		} else if (e) {
-			w[0] = '\\';
-			w[1] = *e;
-			d->out->len += 2;
-		} else if (c > 31 && c < 127 && !force) {
-			w[0] = (char)c;
-			d->out->len += 1;
-		} else {
-			w[0] = '\\';
-			w[1] = 'x';
-			memcpy(w + 2, dump_pairs[0][c], 2);
-			d->out->len += 4;
-			d->esc_state = ESC_HEX;
-		}
+	d->esc_state = ESC_NONE;
+	if (c == 0) {
+		d->esc_state = ESC_OCTAL;
+		memcpy(w, "\\0", 2);
+		return 2;
 	}
+	for (size_t k = 0; k + 1 < sizeof named; k += 2)
+		if ((unsigned char)named[k] == c) {
+			w[0] = '\\';
+			w[1] = named[k + 1];
+			return 2;
+		}
+	if (c > 31 && c < 127 && !force) {
+		w[0] = (char)c;
+		return 1;
+	}
+	w[0] = '\\';
+	w[1] = 'x';
+	memcpy(w + 2, dump_pairs[0][c], 2);
+	d->esc_state = ESC_HEX;
+	return 4;
 }
 
-/* ---- the interface ------------------------------------------------------ */
+static void dump_string(struct dump *d, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *w = out_reserve(d->out, 4), tok[4];
+		size_t len;
+
+		if (!d->o.color) {
+			d->out->len += dump_string_byte(d, p[i], w);
+			continue;
+		}
+		len = dump_string_byte(d, p[i], tok);
+		dump_put_colored_run(d->out, tok, len, p[i]);
+	}
+}
 
 int dump_init(struct dump *d, enum dump_format fmt, const struct dump_opts *o,
 	      struct out *out, uint64_t start)
 {
 	static const unsigned default_cols[] = {
-		[DUMP_XXD] = 16, [DUMP_CANONICAL] = 16, [DUMP_HEX] = 30,
-		[DUMP_RAW] = 1, [DUMP_C] = 12, [DUMP_STRING] = 1,
+		[DUMP_XXD] = 16, [DUMP_BITS] = 6, [DUMP_CANONICAL] = 16,
+		[DUMP_HEX] = 30, [DUMP_RAW] = 1, [DUMP_C] = 12, [DUMP_STRING] = 1,
 	};
-	unsigned g, grplen;
 
 	dump_init_tables();
 	memset(d, 0, sizeof *d);
@@ -559,24 +625,22 @@ int dump_init(struct dump *d, enum dump_format fmt, const struct dump_opts *o,
 	d->start = d->pos = start;
 	if (!d->o.cols || fmt == DUMP_CANONICAL)
 		d->o.cols = default_cols[fmt];
-	if (fmt == DUMP_XXD) {
-		if (d->o.cols > DUMP_MAX_XXD_COLS)
+	if (fmt == DUMP_C && d->o.c_name) {
+		out_str(out, "unsigned char ");
+		dump_c_name(d);
+		out_str(out, "[] = {\n");
+	}
+	if (fmt != DUMP_XXD && fmt != DUMP_BITS && fmt != DUMP_CANONICAL)
+		return 0;
+	if (d->o.cols > DUMP_MAX_XXD_COLS)
+		return -1;
+	dump_layout(d);
+	if (d->o.autoskip || d->o.color) {
+		d->held = malloc(2 * DUMP_LINE_MAX + DUMP_LINE_MAX * sizeof *d->owner);
+		if (!d->held)
 			return -1;
-		/* xxd: a group of 0, or one wider than a line, is the whole line. */
-		g = d->o.group;
-		if (g == 0 || g > d->o.cols)
-			g = d->o.cols;
-		d->o.group = g;
-		grplen = 2 * g + 1;
-		for (unsigned i = 0; i < d->o.cols; i++)
-			d->hexcol[i] = (unsigned short)(10 + grplen * i / g);
-		d->textcol = 9 + 3 + (grplen * d->o.cols - 1) / g;
-		if (d->o.autoskip || d->o.color) {
-			d->held = malloc(2 * DUMP_XXD_LINE_MAX);
-			if (!d->held)
-				return -1;
-			d->last = d->held + DUMP_XXD_LINE_MAX;
-		}
+		d->last = d->held + DUMP_LINE_MAX;
+		d->owner = (short *)(void *)(d->last + DUMP_LINE_MAX);
 	}
 	return 0;
 }
@@ -585,6 +649,7 @@ void dump_feed(struct dump *d, const unsigned char *p, size_t n)
 {
 	switch (d->fmt) {
 	case DUMP_XXD:
+	case DUMP_BITS:
 	case DUMP_CANONICAL:
 		dump_lines(d, p, n);
 		return;
@@ -604,24 +669,36 @@ void dump_feed(struct dump *d, const unsigned char *p, size_t n)
 	d->pos += n;
 }
 
+/* The end of xxd -i: the closing brace and NAME_len, when declared. */
+static void dump_c_finish(struct dump *d)
+{
+	if (d->pos != d->start)
+		out_char(d->out, '\n');
+	if (!d->o.c_name)
+		return;
+	out_str(d->out, "};\nunsigned int ");
+	dump_c_name(d);
+	out_printf(d->out, "_len = %llu;\n",
+		   (unsigned long long)(d->pos - d->start));
+}
+
 void dump_finish(struct dump *d)
 {
 	switch (d->fmt) {
 	case DUMP_XXD:
+	case DUMP_BITS:
 		if (d->npart)
 			dump_xxd_one(d, d->part, d->npart);
 		else if (d->o.autoskip && d->last_len)
 			dump_xxd_skip(d, d->last, d->last_len, NULL, 0, -1);
-		free(d->held);
-		d->held = d->last = NULL;
 		break;
 	case DUMP_CANONICAL:
 		if (d->npart)
 			dump_canonical_one(d, d->part, d->npart);
 		/* hexdump: no trailer for -n 0, nor for nothing read at 0. */
 		if (!d->o.len_given_zero && (d->pos > d->start || d->start > 0)) {
-			char *l = out_reserve(d->out, 20);
-			size_t n = dump_addr(l, d->pos);
+			char *l = out_reserve(d->out, 24);
+			size_t n = dump_line_addr(d, l, d->pos);
 
 			l[n] = '\n';
 			d->out->len += n + 1;
@@ -632,8 +709,7 @@ void dump_finish(struct dump *d)
 			out_char(d->out, '\n');
 		break;
 	case DUMP_C:
-		if (d->pos != d->start)
-			out_char(d->out, '\n');
+		dump_c_finish(d);
 		break;
 	case DUMP_STRING:
 		out_char(d->out, '\n');
@@ -641,5 +717,8 @@ void dump_finish(struct dump *d)
 	case DUMP_RAW:
 		break;
 	}
+	free(d->held);
+	d->held = d->last = NULL;
+	d->owner = NULL;
 	d->npart = 0;
 }
