@@ -66,11 +66,132 @@ static int patch_add_bytes(struct patch *p, uint64_t off, size_t at)
 	return patch_add_line(p, off, at, p->data.len - at);
 }
 
+/*
+ * Dumps that are not patches, recognised where their shape allows: the
+ * bits of `peek -f bits` / `xxd -b` read as hex digits, the reversed groups
+ * of `-e`, and the decimal offsets of `-d` would all be written somewhere
+ * else or byte-swapped.  A dump whose text column is all dots, or a -d dump
+ * of one line, cannot be told apart: the man page says so.
+ */
+static char patch_printable(unsigned char c)
+{
+	return c > 31 && c < 127 ? (char)c : '.';
+}
+
+/* The text column after the bytes (rest: from where they stopped). */
+static void patch_text(const char *rest, const char *end, const char **t,
+		       size_t *tlen)
+{
+	while (rest < end && *rest == ' ')
+		rest++;
+	while (end > rest && end[-1] == '\r')
+		end--;
+	*t = rest;
+	*tlen = (size_t)(end - rest);
+}
+
+/* A bits line: only 0 and 1 digits, and a text of a quarter of the bytes. */
+static int patch_is_bits(const unsigned char *b, size_t n, size_t tlen)
+{
+	if (!tlen || n % 4 || tlen > n / 4)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (b[i] & 0xee)
+			return 0;
+	return 1;
+}
+
+/*
+ * A -e line: its text matches the bytes with each group of g reversed and
+ * not in the order given; or the last, partial line of a -e dump, whose
+ * group sits after a gap of spaces (t is the text as patch_text found it).
+ */
+static int patch_is_swapped(const unsigned char *b, size_t n, size_t g,
+			    const char *t, size_t tlen, const char *eol)
+{
+	int in_order = 1, reversed = 1;
+	size_t k = 0;
+
+	while (k < tlen && patch_hexval(t[k]) >= 0)
+		k++;
+	if (k >= 2 && k + 2 <= tlen && t[k] == ' ' && t[k + 1] == ' ' &&
+	    tlen > n)
+		return 1;
+	if (g < 2 || (g & (g - 1)) || n % g || tlen < n)
+		return 0;
+	t = eol - n;
+	for (size_t i = 0; i < n; i++) {
+		in_order &= t[i] == patch_printable(b[i]);
+		reversed &= t[i] == patch_printable(b[i ^ (g - 1)]);
+	}
+	return reversed && !in_order;
+}
+
+/* x's hex digits read as decimal; UINT64_MAX when one is above 9. */
+static uint64_t patch_hex_as_decimal(uint64_t x)
+{
+	uint64_t v = 0, scale = 1;
+
+	for (; x; x >>= 4, scale *= 10) {
+		if ((x & 15) > 9)
+			return UINT64_MAX;
+		v += (x & 15) * scale;
+	}
+	return v;
+}
+
+/*
+ * A -d line: the edit before it ends, in decimal, exactly where this
+ * offset starts in decimal, but not in hex.  Edits of fewer than 4 bytes
+ * are left alone (a hand-written patch may write at 9 and then at 0x10).
+ */
+static int patch_is_decimal(const struct patch *p, uint64_t off, char *err)
+{
+	const struct edit *last = p->n ? &p->lines[p->n - 1] : NULL;
+	uint64_t d, dlast;
+
+	if (!last || last->len < 4 || last->off + last->len == off)
+		return 0;
+	d = patch_hex_as_decimal(off);
+	dlast = patch_hex_as_decimal(last->off);
+	if (d == UINT64_MAX || dlast == UINT64_MAX || d != dlast + last->len)
+		return 0;
+	snprintf(err, PATCH_ERR, "decimal offsets (peek -d, xxd -d): this dump is "
+		 "not a patch; make it without -d");
+	return 1;
+}
+/* The checks above, on the line just decoded (bytes from `at`, the hex
+ * text from `bytes` to `stop`); -1 with err set when it is not a patch. */
+static int patch_not_a_patch(struct patch *p, uint64_t off, size_t at,
+			     const char *bytes, const char *stop,
+			     const char *end, char *err)
+{
+	const unsigned char *b = p->data.p + at;
+	size_t n = p->data.len - at, tlen, group = 0;
+	const char *text;
+
+	while (bytes + group < stop && bytes[group] != ' ')
+		group++;
+	patch_text(stop, end, &text, &tlen);
+	if (patch_is_bits(b, n, tlen)) {
+		snprintf(err, PATCH_ERR, "binary digits (peek -f bits, xxd -b): this "
+			 "dump is not a patch; make it in the xxd format");
+		return -1;
+	}
+	if (patch_is_swapped(b, n, group / 2, text, tlen, text + tlen)) {
+		snprintf(err, PATCH_ERR, "little-endian groups (peek -e, xxd -e): "
+			 "this dump is not a patch; make it without -e");
+		return -1;
+	}
+	return patch_is_decimal(p, off, err) ? -1 : 0;
+}
+
 /* One line, without its newline; 0 or -1 with err set. */
 static int patch_line(struct patch *p, const char *s, const char *end, char *err)
 {
 	uint64_t off = 0;
 	size_t at = p->data.len, digits = 0;
+	const char *bytes;
 	int d;
 
 	while (s < end && (*s == ' ' || *s == '\t'))
@@ -102,6 +223,7 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 		return -1;
 	}
 	p->data.len = at;
+	bytes = s;
 	for (;;) {
 		int hi, lo;
 		unsigned char c;
@@ -136,6 +258,8 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 		snprintf(err, PATCH_ERR, "bytes run past the largest offset");
 		return -1;
 	}
+	if (patch_not_a_patch(p, off, at, bytes, s, end, err))
+		return -1;
 	if (patch_add_bytes(p, off, at)) {
 		snprintf(err, PATCH_ERR, "out of memory");
 		return -1;
@@ -308,6 +432,11 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 			size_t at = p->data.len;
 
 			p->data.len += 16;
+			if (patch_not_a_patch(p, off, at, s + 10, s + 49,
+					      s + PATCH_XXD16_LINE - 1, err)) {
+				*bad_line = p->nlines;
+				return -1;
+			}
 			if (patch_add_bytes(p, off, at)) {
 				snprintf(err, PATCH_ERR, "out of memory");
 				*bad_line = p->nlines;
