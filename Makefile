@@ -37,7 +37,7 @@ DEPS_APT    = build-essential pkg-config clang libpopt-dev libmagic-dev libpcre2
               strace mandoc groff-base zsh fish bash-completion ripgrep hyperfine \
               valgrind gzip manpages-dev man-db
 
-.PHONY: all deps check check-sanitize bench valgrind fuzz install uninstall clean
+.PHONY: all deps check check-full check-sanitize bench valgrind fuzz install uninstall clean
 
 all: mmtool
 
@@ -58,6 +58,10 @@ deps:
 # Every bats test; the last line counts what passed and failed.
 check: $(BIN)
 	MMTOOL=$(abspath $(BIN)) tests/run
+
+# Also the exhaustive grids of tests/*_full.bats (slow).
+check-full: $(BIN)
+	MMTOOL=$(abspath $(BIN)) tests/run tests/*.bats
 
 # ASan and UBSan stop at the first report; any report fails the suite.
 check-sanitize:

@@ -63,17 +63,6 @@ same() {
 	done
 }
 
-@test "peek: -c 1 to 256 with -g 1, 2, 4 and 8 match xxd" {
-	randfile "$T/f" 1000
-	for c in $(seq 1 256); do
-		for g in 1 2 4 8; do
-			mmtool peek -c "$c" -g "$g" "$T/f" 3 600 > "$T/ours"
-			xxd -c "$c" -g "$g" -s 3 -l 600 "$T/f" > "$T/theirs"
-			same "-c $c -g $g"
-		done
-	done
-}
-
 @test "peek: -g 0, -g wider than a line, and odd groups match xxd" {
 	randfile "$T/f" 100
 	for g in 0 3 5 16 40; do
@@ -305,27 +294,70 @@ PY
 	assert_output 'Hi\t"x"\n\0\\\xff\a\b\v\f\r'
 }
 
-@test "peek: --color=always colours bytes, never and auto on a pipe do not" {
-	printf 'A\0\377\n\001' > "$T/f"
-	run -0 mmtool peek --color=always "$T/f"
-	assert_output --partial $'\033[1;32m41\033[0m'
-	assert_output --partial $'\033[1;34mff\033[0m'
-	assert_output --partial $'\033[1;33m0a\033[0m'
-	assert_output --partial $'\033[1;31m01\033[0m'
-	mmtool peek --color=auto "$T/f" > "$T/ours"
-	xxd "$T/f" > "$T/theirs"
-	same "auto on a pipe"
-	mmtool peek --color=never "$T/f" > "$T/ours"
-	same "never"
+# One byte of each of hexyl's classes: NUL, printable, white space, other
+# ASCII, non-ASCII; and the escape each gets.
+color_classes() {
+	printf '\0A \001\377' > "$T/f"
+	NUL=$'\033[90m' PRINT=$'\033[36m' SPACE=$'\033[32m' OTHER=$'\033[35m' HIGH=$'\033[33m' END=$'\033[0m'
 }
 
-@test "peek: --color=auto colours a terminal unless NO_COLOR is set" {
+@test "peek: --color=always gives each class its escape in the xxd format" {
+	color_classes
+	run -0 mmtool peek --color=always "$T/f"
+	assert_output "00000000: ${NUL}00${END}${PRINT}41${END} ${SPACE}20${END}${OTHER}01${END} ${HIGH}ff${END}                                ${NUL}.${END}${PRINT}A${END}${SPACE} ${END}${OTHER}.${END}${HIGH}.${END}"
+}
+
+@test "peek: --color=always colours bits, canonical, hex, c and string by class" {
+	color_classes
+	run -0 mmtool peek --color=always -f bits -c 2 "$T/f" 0 2
+	assert_output "00000000: ${NUL}00000000${END} ${PRINT}01000001${END}  ${NUL}.${END}${PRINT}A${END}"
+	run -0 mmtool peek --color=always -f canonical "$T/f"
+	assert_output "00000000  ${NUL}00${END} ${PRINT}41${END} ${SPACE}20${END} ${OTHER}01${END} ${HIGH}ff${END}                                       |${NUL}.${END}${PRINT}A${END}${SPACE} ${END}${OTHER}.${END}${HIGH}.${END}|
+00000005"
+	run -0 mmtool peek --color=always -f hex "$T/f"
+	assert_output "${NUL}00${END}${PRINT}41${END}${SPACE}20${END}${OTHER}01${END}${HIGH}ff${END}"
+	run -0 mmtool peek --color=always -f c "$T/f" 0 2
+	assert_output "  ${NUL}0x00${END}, ${PRINT}0x41${END}"
+	run -0 mmtool peek --color=always -f string "$T/f"
+	assert_output "${NUL}\\0${END}${PRINT}A${END}${SPACE} ${END}${OTHER}\\x01${END}${HIGH}\\xff${END}"
+}
+
+@test "peek: -e with --color colours each byte where -e puts it" {
+	color_classes
+	run -0 mmtool peek --color=always -e "$T/f" 0 4
+	assert_output "00000000: ${OTHER}01${END}${SPACE}20${END}${PRINT}41${END}${NUL}00${END}                             ${NUL}.${END}${PRINT}A${END}${SPACE} ${END}${OTHER}.${END}"
+}
+
+@test "peek: piped output has no escapes without --color=always, in every format" {
+	color_classes
+	for fmt in xxd bits canonical hex c string; do
+		for c in "" --color --color=auto --colour --color=never; do
+			mmtool peek -f "$fmt" $c "$T/f" > "$T/ours"
+			run ! grep -q $'\033' "$T/ours"
+		done
+	done
+}
+
+@test "peek: bare --color takes no value: the next word stays an operand" {
+	randfile "$T/f" 40
+	mmtool peek --color "$T/f" 4 > "$T/ours"
+	xxd -s 4 "$T/f" > "$T/theirs"
+	same "--color FILE OFFSET"
+}
+
+@test "peek: --color=auto colours a terminal unless NO_COLOR is set or TERM is dumb" {
 	command -v script >/dev/null || skip "script(1) is not installed"
 	printf 'A' > "$T/f"
-	script -qec "mmtool peek --color=auto $T/f" /dev/null > "$T/tty"
-	grep -q $'\033\\[1;32m' "$T/tty"
-	NO_COLOR=1 script -qec "mmtool peek --color=auto $T/f" /dev/null > "$T/tty"
-	! grep -q $'\033' "$T/tty"
+	TERM=xterm script -qec "mmtool peek --color=auto $T/f" /dev/null > "$T/tty"
+	grep -q $'\033\\[36m' "$T/tty"
+	TERM=xterm script -qec "mmtool peek --color $T/f" /dev/null > "$T/tty"
+	grep -q $'\033\\[36m' "$T/tty"
+	NO_COLOR=1 TERM=xterm script -qec "mmtool peek --color=auto $T/f" /dev/null > "$T/tty"
+	run ! grep -q $'\033' "$T/tty"
+	TERM=dumb script -qec "mmtool peek --color $T/f" /dev/null > "$T/tty"
+	run ! grep -q $'\033' "$T/tty"
+	TERM=dumb script -qec "mmtool peek --color=always $T/f" /dev/null > "$T/tty"
+	grep -q $'\033\\[36m' "$T/tty"
 }
 
 @test "peek: --color with a bad value is a usage error" {
@@ -378,4 +410,255 @@ PY
 	assert_output "5a"
 	run -0 bash -c "ulimit -v 65536; mmtool peek -f u8 '$T/big' -1"
 	assert_output "90"
+}
+
+# `mmtool peek ARGS FILE` and `xxd ARGS FILE` print the same bytes: peek
+# takes xxd's letters (-b -e -d -o -i -p -s -l -c -g -u -a) as they are.
+xxd_same() {
+	mmtool peek "$@" > "$T/ours"
+	xxd "$@" > "$T/theirs"
+	same "$*"
+}
+
+# Line widths to try: the edges, the defaults, and two random ones.
+sample_cols() { echo 1 2 3 6 8 16 17 255 256 $((RANDOM % 256 + 1)) $((RANDOM % 256 + 1)); }
+
+@test "peek: -b matches xxd -b at the sizes that matter, with -s and -l" {
+	for s in 0 1 15 16 17 4095 4097; do
+		randfile "$T/r$s" "$s"
+		xxd_same -b "$T/r$s"
+		xxd_same -b -s 1 -l 4000 "$T/r$s"
+	done
+}
+
+@test "peek: -b matches xxd -b for sampled -c and -g, with -a and -u" {
+	randfile "$T/f" 1000
+	head -c 300 /dev/zero >> "$T/f"
+	for c in $(sample_cols); do
+		for g in 0 1 2 3 $((c + 1)) $((RANDOM % c + 1)); do
+			xxd_same -b -c "$c" -g "$g" -s 3 -l 1200 "$T/f"
+		done
+	done
+	xxd_same -b -a -u "$T/f"
+}
+
+@test "peek: -e matches xxd -e at the sizes that matter" {
+	for s in 0 1 15 16 17 4095 4097; do
+		randfile "$T/r$s" "$s"
+		xxd_same -e "$T/r$s"
+		xxd_same -e -s 3 -l 4001 "$T/r$s"
+	done
+}
+
+@test "peek: -e matches xxd -e for sampled -c and every group it accepts" {
+	randfile "$T/f" 700
+	for c in $(sample_cols); do
+		for g in 0 1 2 4 8 16 32 64 128 256 $((c + 1)); do
+			[ "$g" -le "$c" ] || { [ "$g" -eq $((c + 1)) ] && [ "$g" -le 256 ]; } || continue
+			xxd_same -e -c "$c" -g "$g" -s 1 -l 555 "$T/f"
+		done
+	done
+	xxd_same -e -u -a "$T/f"
+}
+
+@test "peek: -e refuses a group that is not a power of 2, as xxd does" {
+	randfile "$T/f" 16
+	run -2 --separate-stderr mmtool peek -e -g 3 "$T/f"
+	assert_equal "$stderr" "mmtool: peek: bad --group '3': with -e, use a power of 2"
+	run ! xxd -e -g 3 "$T/f"
+}
+
+@test "peek: -d and -o match xxd -d and -o, also with -b, -e and long offsets" {
+	for s in 0 1 17 4097; do
+		randfile "$T/r$s" "$s"
+		xxd_same -d "$T/r$s"
+		xxd_same -o 100 -s $((s / 2)) "$T/r$s"
+		xxd_same -d -o 99999990 -b "$T/r$s"
+		xxd_same -e -d -o 0xfffffffff "$T/r$s"
+	done
+	for c in $(sample_cols); do
+		xxd_same -d -c "$c" -g 3 "$T/r4097"
+	done
+}
+
+@test "peek: the xxd format matches xxd at sampled -c and -g, sizes 0 to 4097" {
+	for s in 0 1 15 16 17 4095 4097; do
+		randfile "$T/r$s" "$s"
+		for c in $(sample_cols); do
+			xxd_same -c "$c" -g $((RANDOM % 9)) "$T/r$s"
+		done
+	done
+}
+
+@test "peek: -i FILE prints the declaration and NAME_len as xxd -i FILE" {
+	cd "$T"
+	for s in 0 1 15 16 17 4095 4097; do
+		randfile "r$s" "$s"
+		xxd_same -i "r$s"
+		xxd_same -i -c 5 -u -s $((s / 3)) -l 100 "r$s"
+	done
+	mkdir -p sub.d
+	randfile "sub.d/9-lives.bin" 30
+	xxd_same -i "sub.d/9-lives.bin"
+	xxd_same -i "$T/sub.d/9-lives.bin"
+}
+
+@test "peek: -n NAME names the array as xxd -n does, also on standard input" {
+	randfile "$T/f" 40
+	xxd_same -i -n my-table "$T/f"
+	xxd_same -i -n 0abc "$T/f"
+	mmtool peek -i -n tbl - < "$T/f" > "$T/ours"
+	xxd -i -n tbl < "$T/f" > "$T/theirs"
+	same "-n on standard input"
+}
+
+@test "peek: -f c of standard input without -n is the initializer lines alone" {
+	randfile "$T/f" 40
+	mmtool peek -f c - < "$T/f" > "$T/ours"
+	xxd -i < "$T/f" > "$T/theirs"
+	same "stdin"
+}
+
+@test "peek: -p, -s and -l are xxd's, and -s takes xxd's '+'" {
+	randfile "$T/f" 5000
+	xxd_same -p -s 7 -l 3000 "$T/f"
+	xxd_same -s +7 -l 30 "$T/f"
+	mmtool peek -s -16 "$T/f" > "$T/ours"
+	xxd -s 4984 "$T/f" > "$T/theirs"
+	same "-s -16"
+}
+
+@test "peek: -s with an OFFSET operand, or -l with a LENGTH one, is an error" {
+	randfile "$T/f" 50
+	run -2 --separate-stderr mmtool peek -s 4 "$T/f" 4
+	assert_equal "$stderr" "mmtool: peek: OFFSET given twice: as an operand and as -s"
+	run -2 --separate-stderr mmtool peek -l 4 "$T/f" 0 4
+	assert_equal "$stderr" "mmtool: peek: LENGTH given twice: as an operand and as -l"
+}
+
+@test "peek: two different formats, or -e with another format, are errors" {
+	randfile "$T/f" 50
+	run -2 --separate-stderr mmtool peek -b -f hex "$T/f"
+	assert_equal "$stderr" "mmtool: peek: two formats given ('hex' and 'bits'): choose one"
+	run -2 --separate-stderr mmtool peek -e -p "$T/f"
+	assert_equal "$stderr" "mmtool: peek: -e goes with the xxd format only"
+	run -0 mmtool peek -b -f bits "$T/f"
+}
+
+@test "peek: -b and -e past a 32 MiB window match xxd (sparse file)" {
+	truncate -s 40M "$T/big"
+	printf 'tail!' | dd of="$T/big" bs=1 seek=$((40 * 1048576 - 3)) conv=notrunc status=none
+	printf 'mid' | dd of="$T/big" bs=1 seek=$((32 * 1048576 - 1)) conv=notrunc status=none
+	xxd_same -b -s $((32 * 1048576 - 70)) "$T/big"
+	xxd_same -e -s $((32 * 1048576 - 9)) -l 100 "$T/big"
+	xxd_same -d -a -s $((32 * 1048576 - 4000)) "$T/big"
+}
+
+@test "peek: --count N prints N values, checked against python3 struct" {
+	python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<5q", -1, 2**63 - 1, -2**63, 7, 0))' > "$T/f"
+	run -0 mmtool peek -f i64 --count 3 "$T/f" 8
+	python3 - "$T/f" "$output" <<'PY'
+import struct, sys
+want = struct.unpack_from('<3q', open(sys.argv[1], 'rb').read(), 8)
+assert [int(x) for x in sys.argv[2].split('\n')] == list(want), sys.argv[2]
+PY
+}
+
+@test "peek: --count past the end of the file, or with a LENGTH, is an error" {
+	randfile "$T/f" 10
+	run -2 --separate-stderr mmtool peek -f u32 --count 3 "$T/f"
+	assert_equal "$stderr" "mmtool: peek: $T/f: --count 3 needs 12 bytes at offset 0; the file has 10 there"
+	run -2 --separate-stderr mmtool peek -f u32 --count 1 "$T/f" 0 4
+	assert_equal "$stderr" "mmtool: peek: give a LENGTH or --count, not both"
+	run -2 --separate-stderr mmtool peek --count 1 "$T/f"
+	assert_equal "$stderr" "mmtool: peek: --count goes with the typed formats only"
+}
+
+@test "peek: a record of several types decodes as python3 struct, value per line and in JSON" {
+	python3 - "$T/f" <<'PY'
+import struct, sys
+recs = [(0xdeadbeef, 1, 65535, 1.5), (2**32 - 1, 0, 7, -0.1), (0, 300, 2, 1e300)]
+open(sys.argv[1], 'wb').write(b'XY' + b''.join(struct.pack('>I', a) + struct.pack('<HH', b, c) + struct.pack('<d', d) for a, b, c, d in recs))
+PY
+	mmtool peek -f 'u32be u16 u16le  f64' --count 3 "$T/f" 2 > "$T/lines"
+	mmtool peek -f 'u32be u16 u16le  f64' --json "$T/f" 2 > "$T/json"
+	python3 - "$T/f" "$T/lines" "$T/json" <<'PY'
+import struct, sys, json
+data = open(sys.argv[1], 'rb').read()[2:]
+want = [struct.unpack_from('>I', data, i)[0:1] + struct.unpack_from('<HHd', data, i + 4) for i in range(0, len(data), 16)]
+lines = open(sys.argv[2]).read().split('\n')[:-1]
+flat = [x for r in want for x in r]
+assert len(lines) == len(flat), lines
+for g, v in zip(lines, flat):
+    assert (float(g) == v) if isinstance(v, float) else int(g) == v, (g, v)
+objs = [json.loads(l) for l in open(sys.argv[3])]
+assert [o['kind'] for o in objs] == ['record'] * 3
+assert [o['offset'] for o in objs] == [2, 18, 34]
+assert [tuple(o['values']) for o in objs] == want, objs
+PY
+}
+
+@test "peek: --json keeps integers exact past 2^53 and writes NaN and infinities as strings" {
+	python3 -c 'import struct,sys; sys.stdout.buffer.write(struct.pack("<QqdddfQ", 2**64 - 1, -2**63 + 1, float("nan"), float("inf"), float("-inf"), 0.1, 2**53 + 1))' > "$T/f"
+	run -0 mmtool peek -f 'u64 i64 f64 f64 f64 f32 u64' --json "$T/f"
+	python3 - "$output" <<'PY'
+import json, struct, sys
+o = json.loads(sys.argv[1])
+v = o['values']
+assert v[0] == 2**64 - 1 and v[1] == -2**63 + 1 and v[6] == 2**53 + 1, v
+assert v[2:5] == ['nan', 'inf', '-inf'], v
+assert struct.pack('<f', v[5]) == struct.pack('<f', 0.1), v
+assert o == {'kind': 'record', 'offset': 0, 'values': v}
+PY
+}
+
+@test "peek: --json without a typed format is an error" {
+	randfile "$T/f" 8
+	run -2 --separate-stderr mmtool peek --json "$T/f"
+	assert_equal "$stderr" "mmtool: peek: --json goes with the typed formats only"
+}
+
+@test "peek: a record type list with an unknown type is an error" {
+	randfile "$T/f" 8
+	run -2 mmtool peek -f 'u32 u24' "$T/f"
+	run -2 mmtool peek -f ' ' "$T/f"
+}
+
+@test "peek: poke --patch refuses dumps made with -b, -e and -d, naming the line" {
+	printf 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789' > "$T/src"
+	randfile "$T/t" 100
+	before=$(sum "$T/t")
+	for a in "-b" "-b -c 3 -g 2" "-e" "-e -g 2" "-e -g 8 -c 8"; do
+		mmtool peek $a "$T/src" > "$T/p"
+		run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/t"
+		assert_equal "$stderr" "mmtool: poke: $T/p: line 1: $(case $a in -b*) echo 'binary digits (peek -f bits, xxd -b): this dump is not a patch; make it in the xxd format';; *) echo 'little-endian groups (peek -e, xxd -e): this dump is not a patch; make it without -e';; esac); nothing was written"
+	done
+	mmtool peek -d "$T/src" > "$T/p"
+	run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/t"
+	assert_equal "$stderr" "mmtool: poke: $T/p: line 2: decimal offsets (peek -d, xxd -d): this dump is not a patch; make it without -d; nothing was written"
+	assert_equal "$(sum "$T/t")" "$before"
+}
+
+@test "peek: poke --patch refuses the last, partial line of a -e dump" {
+	printf 'ABCDEFGHIJ' > "$T/src"
+	randfile "$T/t" 100
+	before=$(sum "$T/t")
+	mmtool peek -e "$T/src" > "$T/p"
+	run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/t"
+	assert_equal "$stderr" "mmtool: poke: $T/p: line 1: little-endian groups (peek -e, xxd -e): this dump is not a patch; make it without -e; nothing was written"
+	# Two bytes alone sit after a gap, where no patch line has them.
+	mmtool peek -e "$T/src" 8 > "$T/p"
+	run -2 mmtool poke --patch "$T/p" "$T/t"
+	assert_equal "$(sum "$T/t")" "$before"
+}
+
+@test "peek: an xxd dump of bytes made of 0 and 1 digits is still a patch" {
+	printf '\0\001\020\021\0\0\0\001' > "$T/src"
+	for a in "" "-g 4" "-g 8" "-c 8 -g 0"; do
+		head -c 16 /dev/zero | tr '\0' 'x' > "$T/t"
+		mmtool peek $a "$T/src" 0 8 | sed 's/^00000000/00000004/' > "$T/p"
+		mmtool poke --patch "$T/p" "$T/t"
+		{ printf xxxx; cat "$T/src"; printf xxxx; } > "$T/want"
+		cmp "$T/t" "$T/want"
+	done
 }
