@@ -5,7 +5,7 @@
 # fails when they drift apart.
 
 _mmtool_commands='peek poke grep flush info help'
-_mmtool_formats='xxd canonical hex raw c string'
+_mmtool_formats='xxd bits canonical hex raw c string'
 _mmtool_types='u8 u8le u8be i8 i8le i8be u16 u16le u16be i16 i16le i16be
 	u32 u32le u32be i32 i32le i32be u64 u64le u64be i64 i64le i64be
 	f32 f32le f32be f64 f64le f64be'
@@ -17,8 +17,12 @@ _mmtool_opts()
 	flags='--help --usage' valued=
 	case $1 in
 	peek)
-		flags+=' --raw -u --upper -a --autoskip -v --no-squeeze --lock'
-		valued='-f --format -c --cols -g --group --color'
+		# --color takes its value only after '='.
+		flags+=' --raw -b --bits -i --include -p --plain -e --little-endian
+			-u --upper -a --autoskip -v --no-squeeze -d --decimal --json
+			--color --lock'
+		valued='-f --format -c --cols -g --group -o --display-offset
+			-s --seek -l --length -n --name --count'
 		;;
 	poke)
 		flags+=' -e --escapes -x --hex --grow --create --lock -s --sync

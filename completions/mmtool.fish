@@ -5,7 +5,8 @@
 function __fish_mmtool_valued
     switch $argv[1]
         case peek
-            printf '%s\n' -f --format -c --cols -g --group --color
+            printf '%s\n' -f --format -c --cols -g --group -o --display-offset \
+                -s --seek -l --length -n --name --count
         case poke
             printf '%s\n' -t --type -i --input -r --repeat --expect --size --undo --patch
         case grep
@@ -94,7 +95,8 @@ end
 
 # The values of peek -f (with the types) and of poke -t.
 function __fish_mmtool_formats
-    printf '%s\t%s\n' xxd 'as xxd prints (default)' canonical 'as hexdump -C prints' \
+    printf '%s\t%s\n' xxd 'as xxd prints (default)' bits 'binary digits, as xxd -b prints' \
+        canonical 'as hexdump -C prints' \
         hex 'plain hex, as xxd -p prints' raw 'the bytes themselves' \
         c 'C initializer lines, as xxd -i prints' string 'one line with C escapes'
     __fish_mmtool_types
@@ -123,19 +125,33 @@ complete -c mmtool -n '__fish_mmtool_is help command' -a 'peek poke grep flush i
 for cmd in peek poke grep flush info
     complete -c mmtool -n "__fish_mmtool_is $cmd" -s '?' -l help -d 'Show the options of the command'
     complete -c mmtool -n "__fish_mmtool_is $cmd" -l usage -d 'Show a short usage message'
-    complete -c mmtool -n "__fish_mmtool_is $cmd file" -F
+    complete -c mmtool -n "__fish_mmtool_is $cmd file; and not string match -q -- '--*=*' (commandline -ct)" -F
 end
 
 # peek [OPTIONS] FILE [OFFSET [LENGTH]]
 set -l c '__fish_mmtool_is peek'
 complete -c mmtool -n $c -s f -l format -x -a '(__fish_mmtool_formats)' -d 'Output format'
 complete -c mmtool -n $c -l raw -d 'The bytes themselves (= --format raw)'
+complete -c mmtool -n $c -s b -l bits -d 'Binary digits, as xxd -b'
+complete -c mmtool -n $c -s i -l include -d 'A C array, as xxd -i'
+complete -c mmtool -n $c -s p -l plain -d 'Plain hex, as xxd -p'
+complete -c mmtool -n $c -s e -l little-endian -d 'Each group right to left, as xxd -e'
+complete -c mmtool -n $c -s d -l decimal -d 'Offsets in decimal, as xxd -d'
+complete -c mmtool -n $c -s o -l display-offset -x -d 'Add N to the offsets shown'
+complete -c mmtool -n $c -s s -l seek -x -d 'Start at OFFSET'
+complete -c mmtool -n $c -s l -l length -x -d 'Print LENGTH bytes'
+complete -c mmtool -n $c -s n -l name -x -d 'The array name in the c format'
+complete -c mmtool -n $c -l count -x -d 'Print N values or records'
+complete -c mmtool -n $c -l json -d 'One JSON object per record'
 complete -c mmtool -n $c -s c -l cols -x -d 'Bytes per line'
 complete -c mmtool -n $c -s g -l group -x -d 'Bytes per group (0: no groups)'
 complete -c mmtool -n $c -s u -l upper -d 'Upper-case hex digits'
 complete -c mmtool -n $c -s a -l autoskip -d 'Squeeze runs of zero lines to *'
 complete -c mmtool -n $c -s v -l no-squeeze -d 'Print repeated lines (canonical)'
-complete -c mmtool -n $c -l color -x -a 'auto always never' -d 'Colour bytes by class'
+# --color takes its value only after '='.
+complete -c mmtool -n $c -l color -d 'Colour bytes by class'
+complete -c mmtool -n "$c; and string match -q -- '--color=*' (commandline -ct)" \
+    -a '--color=auto --color=always --color=never'
 complete -c mmtool -n $c -l lock -d 'Hold a shared flock(2) while reading'
 
 # poke [OPTIONS] FILE OFFSET DATA... | poke [OPTIONS] --patch PATCH FILE

@@ -185,7 +185,7 @@ setup() {
 @test "peek: bad input: an unknown format" {
 	randfile "$T/f" 10
 	run -2 --separate-stderr mmtool peek -f u24 "$T/f"
-	assert_equal "$stderr" "mmtool: peek: unknown format 'u24': use xxd, canonical, hex, raw, c, string, or u8 i8 u16 i16 u32 i32 u64 i64 f32 f64 (each with optional le or be)"
+	assert_equal "$stderr" "mmtool: peek: unknown format 'u24': use xxd, bits, canonical, hex, raw, c, string, or types separated by spaces: u8 i8 u16 i16 u32 i32 u64 i64 f32 f64 (each with optional le or be)"
 }
 
 @test "peek: bad input: a negative OFFSET on standard input" {

@@ -15,7 +15,7 @@ setup() {
 
 TYPES=$(for t in u8 i8 u16 i16 u32 i32 u64 i64 f32 f64; do
 	printf '%s\n' "$t" "${t}le" "${t}be"; done | LC_ALL=C sort)
-FORMATS=$(printf '%s\n' xxd canonical hex raw c string "$TYPES" | LC_ALL=C sort)
+FORMATS=$(printf '%s\n' xxd bits canonical hex raw c string "$TYPES" | LC_ALL=C sort)
 
 # What each shell offers for LINE, in the same shape: one a line, sorted,
 # without the "/" fish puts after a directory, the "\" zsh puts before a
@@ -123,8 +123,10 @@ assert_offers() {
 	assert_offers "mmtool grep --radix " d x o
 }
 
-@test "completions: peek --color offers auto, always and never" {
-	assert_offers "mmtool peek --color " auto always never
+@test "completions: peek --color takes its value only after '='" {
+	touch a.bin
+	assert_offers "mmtool peek --color=" auto always never
+	assert_offers "mmtool peek --color " a.bin
 }
 
 @test "completions: every --format value offered is one peek accepts" {
@@ -137,7 +139,7 @@ assert_offers() {
 
 @test "completions: every --color value offered is one peek accepts" {
 	printf 'abc' >f.bin
-	for v in $(offers "mmtool peek --color " bash); do
+	for v in $(offers "mmtool peek --color=" bash); do
 		run mmtool peek --color="$v" f.bin
 		assert_success
 	done

@@ -96,7 +96,7 @@ one_source() {
 	MANWIDTH=80 run --separate-stderr man -l "$MAN"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_line --partial "mmtool peek [-auv]"
+	assert_line --partial "mmtool peek [-abdeipuv]"
 }
 
 @test "docs: the man page has every section a user looks for" {
