@@ -359,11 +359,14 @@ static void dump_emit(struct dump *d, const unsigned char *p, size_t n)
 	l = out_reserve(d->out, DUMP_LINE_MAX);
 #if DUMP_HAVE_VECTOR
 	if (n == 16 && d->fast16 && addr >= d->pos && addr + 16 <= 0xffffffffULL &&
-	    dump_vector_ok())
+	    (!d->o.decimal || addr < 100000000) && dump_vector_ok()) {
 		len = d->fmt == DUMP_CANONICAL
 			? dump_vec_canon16(l, p, (uint32_t)addr, d->o.upper)
 			: dump_vec_xxd16(l, p, (uint32_t)addr, d->o.upper);
-	else
+		/* Below 10^8 a decimal address has the hex one's 8 digits. */
+		if (d->o.decimal)
+			dump_line_addr(d, l, d->pos);
+	} else
 #endif
 		len = dump_build_line(d, l, p, n, d->pos);
 	(void)addr;
@@ -450,7 +453,7 @@ static void dump_layout(struct dump *d)
 		for (unsigned i = 0; i < 16; i++)
 			d->hexcol[i] = (unsigned short)(10 + 3 * i + (i >= 8));
 		d->textcol = 61;
-		d->fast16 = !d->o.decimal;
+		d->fast16 = 1;
 		return;
 	}
 	if (d->fmt == DUMP_BITS) {
@@ -470,7 +473,7 @@ static void dump_layout(struct dump *d)
 	}
 	d->textcol = 9 + 3 + (grplen * cols - 1) / g;
 	d->fast16 = d->fmt == DUMP_XXD && cols == 16 && g == 2 &&
-		    !d->o.little_endian && !d->o.decimal;
+		    !d->o.little_endian;
 }
 
 static void dump_hex(struct dump *d, const unsigned char *p, size_t n)
