@@ -19,6 +19,7 @@ struct cmd {
 };
 
 extern const struct cmd cmd_peek, cmd_poke, cmd_grep, cmd_flush, cmd_info;
+extern const struct cmd cmd_cmp, cmd_replace;
 
 /* What cmd_parse leaves: the operands, valid until cmd_args_free. */
 struct cmd_args {
