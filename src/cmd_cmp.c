@@ -16,13 +16,10 @@
 
 #include "cmd.h"
 #include "diff.h"
-#include "dump.h"
 #include "json.h"
 #include "msg.h"
 #include "out.h"
-
-/* The most workers -j takes. */
-#define CMP_MAX_THREADS 1024
+#include "show.h"
 
 struct cmp_opts {
 	int count, silent, list, patch, json;
@@ -113,26 +110,11 @@ static void cmp_put_num(struct cmp *c, uint64_t v)
 		out_printf(c->out, "%llu", u);
 }
 
-static int cmp_feed(void *ctx, const unsigned char *p, size_t n, uint64_t pos)
-{
-	(void)pos;
-	dump_feed(ctx, p, n);
-	return 0;
-}
-
 /* Bytes [off, off + len) of file i as xxd lines that show offset `at`. */
 static int cmp_dump(struct cmp *c, int i, uint64_t off, uint64_t len,
 		    uint64_t at, const char *prefix)
 {
-	struct dump_opts o = { .cols = 16, .group = 2, .prefix = prefix };
-	static struct dump d;
-	int rc;
-
-	if (dump_init(&d, DUMP_XXD, &o, c->out, at))
-		return -ENOMEM;
-	rc = map_walk(&c->f[i], off, len, 0, cmp_feed, &d);
-	dump_finish(&d);
-	return rc;
+	return show_file(&c->f[i], off, len, at, prefix, c->out);
 }
 
 /* One range of differing bytes, pos counted from the compared part's start. */
@@ -172,7 +154,6 @@ static int cmp_parse_opts(struct cmp *c, uint64_t *limit)
 {
 	const char *colon;
 	char first[64];
-	uint64_t v;
 	int rc;
 
 	if (c->o.list + c->o.patch + c->o.json + c->o.count + c->o.silent > 1)
@@ -184,14 +165,8 @@ static int cmp_parse_opts(struct cmp *c, uint64_t *limit)
 			return mm_error("cmp", NULL, "bad --radix '%s': use d, x or o", c->o.radix);
 		c->radix = c->o.radix[0];
 	}
-	if (c->o.threads) {
-		if ((rc = cmd_u64("cmp", "--threads", c->o.threads, &v)))
-			return rc;
-		if (v < 1 || v > CMP_MAX_THREADS)
-			return mm_error("cmp", NULL, "bad --threads '%s': use 1 to %d",
-					c->o.threads, CMP_MAX_THREADS);
-		c->threads = (unsigned)v;
-	}
+	if (c->o.threads && (rc = cmd_threads("cmp", c->o.threads, &c->threads)))
+		return rc;
 	*limit = UINT64_MAX;
 	if (c->o.limit && (rc = cmd_u64("cmp", "--bytes", c->o.limit, limit)))
 		return rc;
