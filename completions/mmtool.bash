@@ -4,7 +4,7 @@
 # is loaded.  The option lists mirror each command's --help; tests/docs.bats
 # fails when they drift apart.
 
-_mmtool_commands='peek poke grep flush info help'
+_mmtool_commands='peek poke grep flush info cmp replace help'
 _mmtool_formats='xxd bits canonical hex raw c string'
 _mmtool_types='u8 u8le u8be i8 i8le i8be u16 u16le u16be i16 i16le i16be
 	u32 u32le u32be i32 i32le i32be u64 u64le u64be i64 i64le i64be
@@ -43,6 +43,15 @@ _mmtool_opts()
 	info)
 		flags+=' -b --brief --mime --json'
 		;;
+	cmp)
+		flags+=' -c --count -s --silent -q --quiet -l --list --patch --json'
+		valued='-i --ignore-initial -n --bytes --range --radix -j --threads'
+		;;
+	replace)
+		flags+=' -x --hex -E --regex -i --ignore-case -e --escapes --cstring
+			-n --dry-run --lock -s --sync -r --recursive -c --count'
+		valued='--pad --undo -m --max-count --expect-count --range -j --threads'
+		;;
 	esac
 }
 
@@ -71,8 +80,8 @@ _mmtool_value()
 	peek:-f | peek:--format) list="$_mmtool_formats $_mmtool_types" ;;
 	poke:-t | poke:--type) list=$_mmtool_types ;;
 	peek:--color) list='auto always never' ;;
-	grep:--radix) list='d x o' ;;
-	poke:-i | poke:--input | poke:--undo | poke:--patch)
+	grep:--radix | cmp:--radix) list='d x o' ;;
+	poke:-i | poke:--input | poke:--undo | poke:--patch | replace:--undo)
 		_mmtool_files
 		return
 		;;
@@ -190,7 +199,8 @@ _mmtool()
 	case $cmd in
 	peek | poke) ((n == 0)) && _mmtool_files ;;
 	grep) ((have_e || n > 0)) && _mmtool_files ;;
-	flush | info) _mmtool_files ;;
+	flush | info | cmp) _mmtool_files ;;
+	replace) ((n > 1)) && _mmtool_files ;;
 	help)
 		((n == 0)) &&
 			_mmtool_reply "${_mmtool_commands% help}"

@@ -13,6 +13,10 @@ function __fish_mmtool_valued
             printf '%s\n' -e --regexp -m --max-count --range --radix -C --context
         case flush
             printf '%s\n' --range
+        case cmp
+            printf '%s\n' -i --ignore-initial -n --bytes --range --radix -j --threads
+        case replace
+            printf '%s\n' --pad --undo -m --max-count --expect-count --range -j --threads
     end
 end
 
@@ -75,8 +79,10 @@ function __fish_mmtool_state
                 test $n = 0; and echo file; or echo other
             case grep
                 test $have_e = 1 -o $n -gt 0; and echo file; or echo other
-            case flush info
+            case flush info cmp
                 echo file
+            case replace
+                test $n -gt 1; and echo file; or echo other
             case help
                 test $n = 0; and echo command; or echo other
             case '*'
@@ -118,11 +124,13 @@ complete -c mmtool -n '__fish_mmtool_is ""' -a poke -d 'Write bytes in place, or
 complete -c mmtool -n '__fish_mmtool_is ""' -a grep -d 'Find the offsets of bytes'
 complete -c mmtool -n '__fish_mmtool_is ""' -a flush -d 'Make writes durable, control the page cache'
 complete -c mmtool -n '__fish_mmtool_is ""' -a info -d 'What a file is'
+complete -c mmtool -n '__fish_mmtool_is ""' -a cmp -d 'Where two files differ'
+complete -c mmtool -n '__fish_mmtool_is ""' -a replace -d 'Replace a pattern in place'
 complete -c mmtool -n '__fish_mmtool_is ""' -a help -d 'Show the help of a command'
-complete -c mmtool -n '__fish_mmtool_is help command' -a 'peek poke grep flush info'
+complete -c mmtool -n '__fish_mmtool_is help command' -a 'peek poke grep flush info cmp replace'
 
 # Every command: popt's help options, and file names where a FILE goes.
-for cmd in peek poke grep flush info
+for cmd in peek poke grep flush info cmp replace
     complete -c mmtool -n "__fish_mmtool_is $cmd" -s '?' -l help -d 'Show the options of the command'
     complete -c mmtool -n "__fish_mmtool_is $cmd" -l usage -d 'Show a short usage message'
     complete -c mmtool -n "__fish_mmtool_is $cmd file; and not string match -q -- '--*=*' (commandline -ct)" -F
@@ -205,3 +213,36 @@ set c '__fish_mmtool_is info'
 complete -c mmtool -n $c -s b -l brief -d 'Print only the type line'
 complete -c mmtool -n $c -l mime -d 'Print only the MIME type'
 complete -c mmtool -n $c -l json -d 'One JSON object a line'
+
+# cmp [OPTIONS] FILE1 FILE2
+set c '__fish_mmtool_is cmp'
+complete -c mmtool -n $c -s c -l count -d 'Print the differing bytes and ranges'
+complete -c mmtool -n $c -s s -l silent -d 'Print nothing, stop at the first difference'
+complete -c mmtool -n $c -s q -l quiet -d 'The same as --silent'
+complete -c mmtool -n $c -s l -l list -d 'Each range as xxd lines, - and +'
+complete -c mmtool -n $c -l patch -d 'Print a patch that makes FILE1 into FILE2'
+complete -c mmtool -n $c -l json -d 'One JSON object a line'
+complete -c mmtool -n $c -s i -l ignore-initial -x -d 'Skip SKIP1[:SKIP2] bytes'
+complete -c mmtool -n $c -s n -l bytes -x -d 'Compare at most LIMIT bytes'
+complete -c mmtool -n $c -l range -x -d 'Only FILE1 bytes in START:END or START+LENGTH'
+complete -c mmtool -n $c -l radix -x -a '(printf "%s\t%s\n" d decimal x hex o octal)' -d 'Radix of the offsets'
+complete -c mmtool -n $c -s j -l threads -x -d 'Worker threads'
+
+# replace [OPTIONS] PATTERN REPLACEMENT FILE...
+set c '__fish_mmtool_is replace'
+complete -c mmtool -n $c -s x -l hex -d 'PATTERN and REPLACEMENT are hex'
+complete -c mmtool -n $c -s E -l regex -d 'PATTERN is a PCRE2 regular expression'
+complete -c mmtool -n $c -s i -l ignore-case -d 'Fold ASCII case'
+complete -c mmtool -n $c -s e -l escapes -d 'Read C escapes'
+complete -c mmtool -n $c -l pad -x -d 'Fill a shorter replacement with BYTE'
+complete -c mmtool -n $c -l cstring -d 'Move the rest of the C string left, NUL-pad it'
+complete -c mmtool -n $c -s n -l dry-run -d 'Write nothing, show what would change'
+complete -c mmtool -n $c -l undo -r -F -d 'Save the old bytes as a patch in a file'
+complete -c mmtool -n $c -s m -l max-count -x -d 'Replace at most N matches a file'
+complete -c mmtool -n $c -l expect-count -x -d 'Write only a file with exactly N matches'
+complete -c mmtool -n $c -l range -x -d 'Only matches inside START:END or START+LENGTH'
+complete -c mmtool -n $c -l lock -d 'Hold an exclusive flock(2) while writing'
+complete -c mmtool -n $c -s s -l sync -d 'Wait until the data is on stable storage'
+complete -c mmtool -n $c -s r -l recursive -d 'Replace in directories'
+complete -c mmtool -n $c -s c -l count -d 'Print how many were replaced'
+complete -c mmtool -n $c -s j -l threads -x -d 'Worker threads'

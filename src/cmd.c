@@ -257,6 +257,20 @@ int cmd_range(const char *cmd, const char *text, struct num_range *out)
 	return e ? cmd_num_error(cmd, "RANGE", text, e) : 0;
 }
 
+int cmd_threads(const char *cmd, const char *text, unsigned *out)
+{
+	uint64_t v;
+	int rc;
+
+	if ((rc = cmd_u64(cmd, "--threads", text, &v)))
+		return rc;
+	if (v < 1 || v > CMD_MAX_THREADS)
+		return mm_error(cmd, NULL, "bad --threads '%s': use 1 to %d", text,
+				CMD_MAX_THREADS);
+	*out = (unsigned)v;
+	return 0;
+}
+
 int cmd_lock(const char *cmd, const char *path, struct map_file *f,
 	     int exclusive)
 {

@@ -19,6 +19,7 @@ struct cmd {
 };
 
 extern const struct cmd cmd_peek, cmd_poke, cmd_grep, cmd_flush, cmd_info;
+extern const struct cmd cmd_cmp, cmd_replace;
 
 /* What cmd_parse leaves: the operands, valid until cmd_args_free. */
 struct cmd_args {
@@ -64,6 +65,10 @@ int cmd_u64(const char *cmd, const char *what, const char *text, uint64_t *out);
 int cmd_offset(const char *cmd, const char *what, const char *text,
 	       struct num_offset *out);
 int cmd_range(const char *cmd, const char *text, struct num_range *out);
+
+/* -j, --threads N: 1 to CMD_MAX_THREADS worker threads. */
+#define CMD_MAX_THREADS 1024
+int cmd_threads(const char *cmd, const char *text, unsigned *out);
 
 /* Hold flock(2) on f (shared or exclusive), waiting for it. */
 int cmd_lock(const char *cmd, const char *path, struct map_file *f,

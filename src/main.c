@@ -13,6 +13,8 @@
 
 static const struct cmd *const main_cmds[] = {
 	&cmd_peek, &cmd_poke, &cmd_grep, &cmd_flush, &cmd_info,
+	&cmd_cmp,
+	&cmd_replace,
 };
 #define MAIN_NCMDS (sizeof main_cmds / sizeof main_cmds[0])
 
@@ -31,7 +33,7 @@ static void main_usage(FILE *fp)
 	      "Look inside a file, patch it in place, find bytes in it.\n\n"
 	      "Commands:\n", fp);
 	for (size_t i = 0; i < MAIN_NCMDS; i++)
-		fprintf(fp, "  %-6s %s\n", main_cmds[i]->name, main_cmds[i]->summary);
+		fprintf(fp, "  %-7s %s\n", main_cmds[i]->name, main_cmds[i]->summary);
 	fputs("\nOptions:\n"
 	      "  -h, --help     show this help\n"
 	      "  -V, --version  show the version\n\n"

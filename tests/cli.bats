@@ -8,7 +8,7 @@ setup() {
 
 @test "cli: --help lists every command and exits 0" {
 	run -0 mmtool --help
-	for c in peek poke grep flush info; do
+	for c in peek poke grep flush info cmp replace; do
 		assert_output --partial "  $c "
 	done
 }
@@ -21,7 +21,7 @@ setup() {
 }
 
 @test "cli: 'help CMD' prints the same as 'CMD --help'" {
-	for c in peek poke grep flush info; do
+	for c in peek poke grep flush info cmp replace; do
 		run -0 mmtool "$c" --help
 		local want=$output
 		run -0 mmtool help "$c"
@@ -31,7 +31,7 @@ setup() {
 }
 
 @test "cli: every command has --usage" {
-	for c in peek poke grep flush info; do
+	for c in peek poke grep flush info cmp replace; do
 		run -0 mmtool "$c" --usage
 		assert_output --partial "Usage: mmtool $c"
 	done
@@ -53,15 +53,15 @@ setup() {
 
 @test "cli: an unknown command is a usage error that lists the commands" {
 	run -2 --separate-stderr mmtool frob
-	assert_equal "$stderr" "mmtool: unknown command 'frob' (commands: peek, poke, grep, flush, info; see 'mmtool --help')"
+	assert_equal "$stderr" "mmtool: unknown command 'frob' (commands: peek, poke, grep, flush, info, cmp, replace; see 'mmtool --help')"
 	run -2 --separate-stderr mmtool help frob
-	assert_equal "$stderr" "mmtool: unknown command 'frob' (commands: peek, poke, grep, flush, info; see 'mmtool --help')"
+	assert_equal "$stderr" "mmtool: unknown command 'frob' (commands: peek, poke, grep, flush, info, cmp, replace; see 'mmtool --help')"
 }
 
 @test "cli: an unknown option is a usage error" {
 	run -2 --separate-stderr mmtool --frob
 	assert_equal "$stderr" "mmtool: --frob: unknown option (see 'mmtool --help')"
-	for c in peek poke grep flush info; do
+	for c in peek poke grep flush info cmp replace; do
 		run -2 --separate-stderr mmtool "$c" --frob /etc/hostname
 		assert_equal "$stderr" "mmtool: $c: --frob: unknown option (see 'mmtool $c --help')"
 	done

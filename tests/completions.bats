@@ -219,8 +219,18 @@ assert_offers() {
 	assert_offers "mmtool info --json a" a.bin
 }
 
+@test "completions: cmp offers files for both operands, replace after PATTERN and REPLACEMENT" {
+	touch a.bin b.bin
+	assert_offers "mmtool cmp " a.bin b.bin
+	assert_offers "mmtool cmp a.bin " a.bin b.bin
+	assert_offers "mmtool cmp --radix " d x o
+	assert_offers "mmtool replace old "
+	assert_offers "mmtool replace old new " a.bin b.bin
+	assert_offers "mmtool replace --pad 0 old new a" a.bin
+}
+
 @test "completions: help offers the commands" {
-	assert_offers "mmtool help " peek poke grep flush info
+	assert_offers "mmtool help " peek poke grep flush info cmp replace
 	assert_offers "mmtool help p" peek poke
 	assert_offers "mmtool help peek "
 }

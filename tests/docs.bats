@@ -112,7 +112,7 @@ one_source() {
 	run mmtool --help
 	assert_success
 	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$output")
-	assert_equal "$(wc -w <<<"$cmds")" 5
+	assert_equal "$(wc -w <<<"$cmds")" 7
 	for c in $cmds; do
 		sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$MAN" | grep -qx ".Cm $c" ||
 			fail "$c is not in SYNOPSIS"
@@ -123,7 +123,7 @@ one_source() {
 
 @test "docs: EXAMPLES has at least two examples for each command" {
 	local c n
-	for c in peek poke grep flush info; do
+	for c in peek poke grep flush info cmp replace; do
 		n=$(sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MAN" |
 			sed -n "/^\.Ss $c\$/,/^\.S[sh] /p" | grep -c "mmtool $c ")
 		((n >= 2)) || fail "EXAMPLES shows $c $n times"
@@ -157,7 +157,7 @@ one_source() {
 	run mmtool --help
 	assert_success
 	all=$(help_opts <<<"$output")
-	for c in peek poke grep flush info; do
+	for c in peek poke grep flush info cmp replace; do
 		run mmtool "$c" --help
 		assert_success
 		all=$(union "$all" "$(help_opts <<<"$output")")
@@ -190,6 +190,14 @@ one_source() {
 
 @test "one source of truth: info" {
 	one_source info
+}
+
+@test "one source of truth: cmp" {
+	one_source cmp
+}
+
+@test "one source of truth: replace" {
+	one_source replace
 }
 
 @test "one source of truth: the commands" {

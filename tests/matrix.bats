@@ -162,7 +162,7 @@ bad() {
 }
 
 @test "matrix: unknown options and missing operands" {
-	for c in peek poke grep flush info; do
+	for c in peek poke grep flush info cmp replace; do
 		bad "$c" --no-such-option "$F"
 		bad "$c"
 	done

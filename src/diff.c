@@ -1,0 +1,252 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "diff.h"
+#include "map.h"
+#include "pool.h"
+
+/* What is read of each file at a time: two of these stay in L2. */
+#define DIFF_PIECE ((size_t)256 << 10)
+/* A job: enough to pay for a thread hand-off, small enough to share out. */
+#define DIFF_JOB ((uint64_t)16 << 20)
+/* Jobs started past the oldest one not yet handed back, per thread. */
+#define DIFF_AHEAD 4
+
+struct diff_found {
+	uint64_t pos, len;
+};
+
+/* A job's result: its ranges, and the buffer it reads into. */
+struct diff_slot {
+	struct diff_found *r;
+	size_t n, cap;
+	unsigned char *buf;	/* 2 * DIFF_PIECE */
+};
+
+struct diff_ctx {
+	const struct diff_side *a, *b;
+	uint64_t len;
+	int first_only;
+	int found;		/* first_only: some job has found one (atomic) */
+	diff_range_fn fn;
+	void *fn_ctx;
+	struct diff_found pend;	/* the last range, while the next may touch it */
+	int have_pend;
+};
+
+static int diff_add(struct diff_slot *s, uint64_t pos, uint64_t len)
+{
+	struct diff_found *grown;
+
+	if (s->n && s->r[s->n - 1].pos + s->r[s->n - 1].len == pos) {
+		s->r[s->n - 1].len += len;
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+
+		if (!(grown = realloc(s->r, cap * sizeof *grown)))
+			return -ENOMEM;
+		s->r = grown;
+		s->cap = cap;
+	}
+	s->r[s->n++] = (struct diff_found){ pos, len };
+	return 0;
+}
+
+/* 64 bytes equal?  Words XORed and ORed: no call, no branch per byte. */
+static int diff_block_equal(const unsigned char *p, const unsigned char *q)
+{
+	uint64_t x = 0, u, v;
+
+	for (int k = 0; k < 64; k += 8) {
+		memcpy(&u, p + k, 8);
+		memcpy(&v, q + k, 8);
+		x |= u ^ v;
+	}
+	return x == 0;
+}
+
+/* Add the runs of differing bytes of p and q (n bytes at pos); 1 with first_only once one is found. */
+static int diff_bytes(struct diff_slot *s, const unsigned char *p,
+		      const unsigned char *q, size_t n, uint64_t pos,
+		      int first_only)
+{
+	size_t i = 0, j;
+	int rc;
+
+	if (!memcmp(p, q, n))
+		return 0;
+	while (i < n) {
+		if (n - i >= 64 && diff_block_equal(p + i, q + i)) {
+			i += 64;
+			continue;
+		}
+		if (p[i] == q[i]) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < n && p[j] != q[j]; j++)
+			;
+		if ((rc = diff_add(s, pos + i, j - i)))
+			return rc;
+		if (first_only)
+			return 1;
+		i = j;
+	}
+	return 0;
+}
+
+/* Read exactly n bytes at off, or MAP_ETRUNC where the file ends first. */
+static int diff_pread(int fd, unsigned char *buf, size_t n, uint64_t off)
+{
+	ssize_t r;
+
+	while (n) {
+		r = pread(fd, buf, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return MAP_ETRUNC;
+		buf += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/* Compare [pos, end) piece by piece; 1 when first_only found one. */
+static int diff_dense(struct diff_ctx *c, struct diff_slot *s, uint64_t pos,
+		      uint64_t end)
+{
+	unsigned char *p = s->buf, *q = s->buf + DIFF_PIECE;
+	int rc;
+
+	while (pos < end) {
+		size_t n = end - pos < DIFF_PIECE ? (size_t)(end - pos) : DIFF_PIECE;
+
+		if (c->first_only && __atomic_load_n(&c->found, __ATOMIC_RELAXED))
+			return 1;
+		if ((rc = diff_pread(c->a->fd, p, n, c->a->off + pos)) ||
+		    (rc = diff_pread(c->b->fd, q, n, c->b->off + pos)) ||
+		    (rc = diff_bytes(s, p, q, n, pos, c->first_only)))
+			return rc;
+		pos += n;
+	}
+	return 0;
+}
+
+/*
+ * Whether the byte at compared position pos of side d is data, and the
+ * position up to which that holds.  Where SEEK_DATA is not supported
+ * (EINVAL: a device), everything is data.
+ */
+static int diff_is_data(const struct diff_side *d, uint64_t pos, uint64_t *until)
+{
+	uint64_t at = d->off + pos;
+	off_t r = lseek(d->fd, (off_t)at, SEEK_DATA);
+
+	if (r < 0) {
+		/* ENXIO: no data from here to the end of the file. */
+		*until = UINT64_MAX;
+		return errno != ENXIO;
+	}
+	if ((uint64_t)r > at) {
+		*until = (uint64_t)r - d->off;
+		return 0;
+	}
+	r = lseek(d->fd, (off_t)at, SEEK_HOLE);
+	*until = r < 0 ? UINT64_MAX : (uint64_t)r - d->off;
+	return 1;
+}
+
+static int diff_job(void *ctx, size_t job, void *slot)
+{
+	struct diff_ctx *c = ctx;
+	struct diff_slot *s = slot;
+	uint64_t pos = (uint64_t)job * DIFF_JOB, hi, ua, ub, end;
+	int da, db, rc;
+
+	hi = c->len - pos < DIFF_JOB ? c->len : pos + DIFF_JOB;
+	s->n = 0;
+	if (!s->buf && !(s->buf = malloc(2 * DIFF_PIECE)))
+		return -ENOMEM;
+	while (pos < hi) {
+		da = diff_is_data(c->a, pos, &ua);
+		db = diff_is_data(c->b, pos, &ub);
+		if (!da && !db) {
+			/* Zeros on both sides: equal, and nothing to read. */
+			pos = ua < ub ? ua : ub;
+			continue;
+		}
+		end = da && db ? (ua > ub ? ua : ub) : da ? ua : ub;
+		end = end < hi ? end : hi;
+		rc = diff_dense(c, s, pos, end);
+		if (rc == 1) {
+			__atomic_store_n(&c->found, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+		if (rc)
+			return rc;
+		pos = end;
+	}
+	return 0;
+}
+
+/* Hand back a job's ranges in order, joining one that touches the last. */
+static int diff_emit(void *ctx, size_t job, void *slot, int run_rc)
+{
+	struct diff_ctx *c = ctx;
+	struct diff_slot *s = slot;
+	int rc;
+
+	(void)job;
+	if (run_rc)
+		return run_rc;
+	for (size_t i = 0; i < s->n; i++) {
+		if (c->first_only)
+			return c->fn(c->fn_ctx, s->r[i].pos, s->r[i].len);
+		if (c->have_pend && c->pend.pos + c->pend.len == s->r[i].pos) {
+			c->pend.len += s->r[i].len;
+			continue;
+		}
+		if (c->have_pend && (rc = c->fn(c->fn_ctx, c->pend.pos, c->pend.len)))
+			return rc;
+		c->pend = s->r[i];
+		c->have_pend = 1;
+	}
+	return 0;
+}
+
+static void diff_free_slot(void *ctx, void *slot)
+{
+	struct diff_slot *s = slot;
+
+	(void)ctx;
+	free(s->r);
+	free(s->buf);
+}
+
+int diff_run(const struct diff_side *a, const struct diff_side *b,
+	     uint64_t len, const struct diff_opts *o, diff_range_fn fn,
+	     void *ctx)
+{
+	static const struct pool_ops ops = { diff_job, diff_emit, diff_free_slot };
+	struct diff_ctx c = { .a = a, .b = b, .len = len,
+			      .first_only = o->first_only, .fn = fn, .fn_ctx = ctx };
+	size_t jobs = (size_t)((len + DIFF_JOB - 1) / DIFF_JOB);
+	unsigned threads = o->threads ? o->threads : pool_cpus();
+	int rc;
+
+	if (len == 0)
+		return 0;
+	rc = pool_run(jobs, threads, sizeof(struct diff_slot),
+		      (size_t)threads * DIFF_AHEAD, &ops, &c);
+	if (rc == 0 && c.have_pend)
+		rc = fn(ctx, c.pend.pos, c.pend.len);
+	return rc;
+}
