@@ -225,7 +225,7 @@ static int peek_run(int argc, const char **argv)
 	else if (out.err == EFAULT)
 		rc = cmd_map_error("peek", path, MAP_ETRUNC);
 	else if (out.err)
-		rc = mm_error("peek", NULL, "standard output: %s", strerror(out.err));
+		rc = MM_EXIT_ERROR;	/* main.c reports it */
 	else if (sink.ncarry)
 		rc = mm_error("peek", path,
 			      "%zu bytes at the end do not make a whole %u-byte value",
