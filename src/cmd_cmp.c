@@ -300,7 +300,7 @@ static int cmp_compare(struct cmp *c)
 	}
 	out_flush(c->out);
 	if (c->out->err)
-		return mm_error("cmp", NULL, "standard output: %s", strerror(c->out->err));
+		return MM_EXIT_ERROR;	/* main.c reports it */
 	return differ ? MM_EXIT_NO : MM_EXIT_OK;
 }
 

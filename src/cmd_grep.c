@@ -874,7 +874,7 @@ static int grep_run(int argc, const char **argv)
 	grep_par_worker_free(g.worker);
 	rc = g.status;
 	if (out.err)
-		rc = mm_error("grep", NULL, "standard output: %s", strerror(out.err));
+		rc = MM_EXIT_ERROR;	/* main.c reports it */
 	else if (rc == MM_EXIT_OK && !g.found)
 		rc = MM_EXIT_NO;
 out:

@@ -438,7 +438,7 @@ static int info_run(int argc, const char **argv)
 	}
 	out_flush(&out);
 	if (out.err)
-		status = mm_error("info", NULL, "standard output: %s", strerror(out.err));
+		status = MM_EXIT_ERROR;	/* main.c reports it */
 	magic_db_unload();
 	cmd_args_free(&a);
 	return status;

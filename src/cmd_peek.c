@@ -353,8 +353,7 @@ static int peek_print(const char *path, struct map_file *f, enum dump_format fmt
 	if (s->out->err == EFAULT)
 		return cmd_map_error("peek", path, MAP_ETRUNC);
 	if (s->out->err)
-		return mm_error("peek", NULL, "standard output: %s",
-				strerror(s->out->err));
+		return MM_EXIT_ERROR;	/* main.c reports it */
 	if (s->ncarry)
 		return mm_error("peek", path,
 				"%zu bytes at the end do not make a whole %zu-byte %s",

@@ -3,14 +3,18 @@
  * mmtool poke [OPTIONS] --patch PATCH FILE
  *
  * Write bytes over the bytes at OFFSET through a MAP_SHARED mapping.  All
- * arguments are parsed and every check is made (range, --expect, disk
- * space, the --undo file) before the first byte of FILE changes.  The bytes
- * themselves are written in edit.c.
+ * arguments are parsed and every check is made (range, --expect, the file
+ * size limit, disk space, the --undo file) before the first byte of FILE
+ * changes; after any failure the file is as it was (its size too, and a
+ * file --create made is removed).  SIGINT, SIGTERM and SIGHUP are held
+ * while the edits are written.  The bytes themselves are written in edit.c;
+ * every file written is opened in wfile.c.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,12 +23,33 @@
 #include "dump.h"
 #include "edit.h"
 #include "msg.h"
+#include "out.h"
 #include "patch.h"
+#include "wfile.h"
 
 struct poke_opts {
 	int escapes, hex, lock, grow, create, sync, dry_run, verbose;
 	const char *type, *input, *repeat, *expect, *size, *undo, *patch;
 	struct value_type vtype;
+	struct wfile_alias read[2];	/* the PATCH or -i FILE being read */
+	size_t nread;
+};
+
+/* The target and what this command did to it, to undo on failure. */
+struct poke_job {
+	const char *path;
+	struct map_file f;
+	struct edit *edits;
+	size_t nedits;
+	uint64_t off;		/* OFFSET resolved, for --expect */
+	uint64_t end;		/* the end of the last byte written */
+	uint64_t newsize;
+	uint64_t orig_size;
+	int created;		/* --create made the file */
+	int resized;		/* the size may have changed */
+	int writing;		/* bytes of the file may have changed */
+	int holding;		/* the signals below are blocked */
+	sigset_t held, old_mask;
 };
 
 /* Decode one DATA text the way the options say. */
@@ -62,42 +87,73 @@ static int poke_data(const struct poke_opts *po, const char **args, int n,
 	return 0;
 }
 
-static int poke_read_file(const char *what, const char *path, struct bytes *out)
+/* Note a file being read, which no file poke writes may be. */
+static void poke_note_read(struct poke_opts *po, int fd)
+{
+	if (po->nread < sizeof po->read / sizeof po->read[0] &&
+	    wfile_alias_of(fd, &po->read[po->nread]) == 0)
+		po->nread++;
+}
+
+static int poke_read_file(struct poke_opts *po, const char *path, struct bytes *out)
 {
 	struct map_file in;
 	int rc;
 
 	if ((rc = cmd_open("poke", path, 0, &in)))
 		return rc;
+	poke_note_read(po, in.fd);
 	rc = map_slurp(in.fd, SIZE_MAX / 2, &out->p, &out->len);
 	out->cap = out->len;
 	map_close(&in);
 	if (rc)
-		return mm_error("poke", path, "reading the %s: %s", what, strerror(-rc));
+		return mm_error("poke", path, "reading the input: %s", strerror(-rc));
 	return 0;
 }
 
+/* -i FILE: its bytes, or with -x its text read as hex digits. */
+static int poke_input(struct poke_opts *po, struct bytes *out)
+{
+	struct bytes text = { 0 };
+	const unsigned char *nul;
+	char err[128];
+	int rc;
+
+	if (!po->hex)
+		return poke_read_file(po, po->input, out);
+	if ((rc = poke_read_file(po, po->input, &text)))
+		return rc;
+	if ((nul = memchr(text.p, 0, text.len)))
+		rc = mm_error("poke", po->input, "not hex text: a NUL byte at offset %zu",
+			      (size_t)(nul - text.p));
+	else if (bytes_add(&text, "", 1))
+		rc = mm_error("poke", NULL, "out of memory");
+	else if (data_hex((const char *)text.p, out, err))
+		rc = mm_error("poke", po->input, "bad hex: %s", err);
+	bytes_free(&text);
+	return rc;
+}
+
 /* Read and check every line of the patch (patch_read.c says how). */
-static int poke_load_patch(const char *path, struct patch *p)
+static int poke_load_patch(struct poke_opts *po, struct patch *p)
 {
 	struct map_file in;
 	char err[128];
 	size_t bad = 0;
 	int rc;
 
-	if ((rc = cmd_open("poke", path, 0, &in)))
+	if ((rc = cmd_open("poke", po->patch, 0, &in)))
 		return rc;
+	poke_note_read(po, in.fd);
 	rc = patch_read(in.fd, p, &bad, err);
 	map_close(&in);
 	if (rc == PATCH_BAD)
-		return mm_error("poke", path, "line %zu: %s; nothing was written",
+		return mm_error("poke", po->patch, "line %zu: %s; nothing was written",
 				bad, err);
 	if (rc)
-		return mm_error("poke", path, "reading the patch: %s", strerror(-rc));
+		return mm_error("poke", po->patch, "reading the patch: %s", strerror(-rc));
 	return 0;
 }
-
-/* ---- showing old and new bytes as xxd lines ----------------------------- */
 
 static int poke_feed(void *ctx, const unsigned char *p, size_t n, uint64_t pos)
 {
@@ -139,75 +195,177 @@ static int poke_show_new(const struct edit *e, struct out *out)
 	return 0;
 }
 
+/*
+ * Old and new bytes of every edit.  Returns a map error only: a write
+ * error of out stays in out->err (for standard output, main.c reports it).
+ */
 static int poke_show_diff(struct map_file *f, const struct edit *e, size_t n,
 			  struct out *out)
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < n && !rc; i++)
+	for (size_t i = 0; i < n && !rc && !out->err; i++)
 		if (!(rc = poke_show_old(f, &e[i], out, "-")))
 			rc = poke_show_new(&e[i], out);
 	out_flush(out);
-	return rc ? rc : -out->err;
+	return rc;
+}
+
+/* Why the undo file may not be written, as one error line. */
+static int poke_undo_refused(const struct poke_opts *po, struct poke_job *j)
+{
+	struct wfile_alias target;
+	int rc;
+
+	if (wfile_alias_of(j->f.fd, &target) < 0)
+		return mm_error("poke", j->path, "fstat: %s", strerror(errno));
+	rc = wfile_check_second(po->undo, &target, 1);
+	if (rc == -EEXIST)
+		return mm_error("poke", po->undo,
+				"the undo file is %s itself under another name; nothing was written",
+				j->path);
+	if (rc == 0 && (rc = wfile_check_second(po->undo, po->read, po->nread)) == -EEXIST)
+		return mm_error("poke", po->undo,
+				"the undo file is the %s being read; nothing was written",
+				po->patch ? "patch" : "input");
+	if (rc == -ELOOP)
+		return mm_error("poke", po->undo,
+				"the undo file is a symbolic link: give the path of a regular file; nothing was written");
+	if (rc == -EINVAL)
+		return mm_error("poke", po->undo,
+				"the undo file exists and is not a regular file; nothing was written");
+	if (rc)
+		return mm_error("poke", po->undo, "%s; nothing was written", strerror(-rc));
+	return 0;
 }
 
 /*
  * The undo patch: the old bytes of every edit, last edit first, so that
- * where edits overlap the oldest bytes are the ones put back last.
+ * where edits overlap the oldest bytes are the ones put back last.  It is
+ * written to a new file beside FILE, no more readable than the target,
+ * synced and renamed over FILE: an older FILE stays whole until then.
  */
-static int poke_write_undo(const char *path, struct map_file *f,
-			   const struct edit *e, size_t n)
+static int poke_write_undo(const struct poke_opts *po, struct poke_job *j)
 {
 	static struct out out;
-	int fd, rc = 0;
+	struct map_file u;
+	char *tmp = NULL;
+	int rc;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return mm_error("poke", path, "cannot write the undo file: %s",
-				strerror(errno));
-	out_init(&out, fd);
-	for (size_t i = n; i-- > 0 && !rc;)
-		rc = poke_show_old(f, &e[i], &out, NULL);
-	out_flush(&out);
-	if (!rc && out.err)
-		rc = -out.err;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
+	rc = wfile_open(&u, po->undo, WFILE_BESIDE, j->f.mode & 0666, &tmp);
 	if (rc)
-		return rc == MAP_ETRUNC ? cmd_map_error("poke", path, rc)
-			: mm_error("poke", path, "cannot write the undo file: %s",
-				   strerror(-rc));
+		return mm_error("poke", po->undo, "cannot write the undo file: %s; nothing was written",
+				strerror(-rc));
+	out_init(&out, u.fd);
+	rc = 0;
+	for (size_t i = j->nedits; i-- > 0 && !rc && !out.err;)
+		rc = poke_show_old(&j->f, &j->edits[i], &out, NULL);
+	out_flush(&out);
+	if (rc || out.err) {
+		wfile_discard(&u, tmp);
+		if (rc)
+			return cmd_map_error("poke", j->path, rc);
+		rc = -out.err;
+	} else {
+		rc = wfile_commit(&u, tmp, po->undo);
+	}
+	if (rc)
+		return mm_error("poke", po->undo, "cannot write the undo file: %s; nothing was written",
+				strerror(-rc));
 	return 0;
 }
 
-/* ---- opening ------------------------------------------------------------ */
-
-static int poke_open(const struct poke_opts *po, const char *path,
-		     struct map_file *f)
+/*
+ * Hold SIGINT, SIGTERM and SIGHUP (those not ignored) from before the
+ * first change until the edits are written.
+ */
+static void poke_hold_signals(struct poke_job *j)
 {
-	int flags = po->dry_run ? 0 : MAP_OPEN_WRITE;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	sigemptyset(&j->held);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+			sigaddset(&j->held, sigs[i]);
+	sigprocmask(SIG_BLOCK, &j->held, &j->old_mask);
+	j->holding = 1;
+}
+
+/* The first held signal that has arrived, or 0. */
+static int poke_interrupted(const struct poke_job *j)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	sigset_t pending;
+
+	if (!j->holding || sigpending(&pending) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigismember(&j->held, sigs[i]) && sigismember(&pending, sigs[i]))
+			return sigs[i];
+	return 0;
+}
+
+/*
+ * Let the held signals in.  One that arrived is said in one line and
+ * then kills us with its default action, as if it had come unheld.
+ */
+static void poke_release_signals(struct poke_job *j, int rc)
+{
+	int sig = poke_interrupted(j);
+
+	if (!j->holding)
+		return;
+	j->holding = 0;
+	if (sig) {
+		if (rc == MM_EXIT_OK && j->writing)
+			mm_error("poke", j->path, "SIG%s: the edits were all written first",
+				 sigabbrev_np(sig));
+		else if (!j->writing)
+			mm_error("poke", j->path, "SIG%s: nothing was written", sigabbrev_np(sig));
+		signal(sig, SIG_DFL);
+	}
+	sigprocmask(SIG_SETMASK, &j->old_mask, NULL);
+	if (sig)
+		raise(sig);
+}
+
+/* After a failure: the size the file had, and no file --create made. */
+static void poke_undo_changes(struct poke_job *j)
+{
+	struct stat st, now;
+
+	if (j->f.fd < 0)
+		return;
+	/* Only ever shrink back: a file cut short under us stays so. */
+	if (j->resized && fstat(j->f.fd, &st) == 0 && (uint64_t)st.st_size > j->orig_size)
+		ftruncate(j->f.fd, (off_t)j->orig_size);
+	/* Unlink only while the name is still the file we made. */
+	if (j->created && fstat(j->f.fd, &st) == 0 && lstat(j->path, &now) == 0 &&
+	    st.st_dev == now.st_dev && st.st_ino == now.st_ino)
+		unlink(j->path);
+}
+
+static int poke_open(const struct poke_opts *po, struct poke_job *j)
+{
+	const char *path = j->path;
+	struct stat st;
 	int rc;
 
 	if (!strcmp(path, "-"))
 		return mm_error("poke", path,
 				"cannot write to standard input: poke writes through a mapping of a file");
-	rc = map_open(f, path, -1, flags);
+	rc = wfile_open(&j->f, path, po->dry_run ? WFILE_READ : WFILE_WRITE, 0, NULL);
 	if (rc == -ENOENT && po->create && !po->dry_run) {
-		/*
-		 * O_EXCL: a dangling symbolic link at path makes this fail
-		 * instead of creating whatever file the link names.
-		 */
-		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-		struct stat st;
-
-		if (fd < 0 && errno == EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		rc = wfile_open(&j->f, path, WFILE_CREATE, 0, NULL);
+		j->created = rc == 0;
+		if (rc == -EEXIST && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
 			return mm_error("poke", path,
 					"is a dangling symbolic link: not creating the file it names");
-		if (fd < 0 && errno != EEXIST)
-			return mm_error("poke", path, "cannot create: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		rc = map_open(f, path, -1, flags);
+		if (rc == -EEXIST)	/* made by someone else just now */
+			rc = wfile_open(&j->f, path, WFILE_WRITE, 0, NULL);
+		else if (rc)
+			return mm_error("poke", path, "cannot create: %s", strerror(-rc));
 	}
 	if (rc == -ENOENT && !po->create)
 		return mm_error("poke", path, "%s (use --create to make it)", strerror(-rc));
@@ -215,21 +373,18 @@ static int poke_open(const struct poke_opts *po, const char *path,
 		return mm_error("poke", path, "is a directory");
 	if (rc)
 		return mm_error("poke", path, "%s", strerror(-rc));
-	if (!S_ISREG(f->mode) && !S_ISBLK(f->mode)) {
-		map_close(f);
+	if (!S_ISREG(j->f.mode) && !S_ISBLK(j->f.mode))
 		return mm_error("poke", path,
 				"not a regular file: poke writes only through a mapping");
-	}
 	return 0;
 }
-
-/* ---- the command -------------------------------------------------------- */
 
 static int poke_check_opts(struct poke_opts *po)
 {
 	int kinds = !!po->escapes + !!po->hex + !!po->type + !!po->input;
 
-	if (kinds > 1)
+	/* -x -i FILE: FILE is hex text. */
+	if (kinds > 1 && !(kinds == 2 && po->hex && po->input))
 		return mm_error("poke", NULL,
 				"choose one of --escapes, --hex, --type and --input");
 	if (po->patch && (kinds || po->repeat || po->expect))
@@ -241,12 +396,233 @@ static int poke_check_opts(struct poke_opts *po)
 	return 0;
 }
 
+/* Where the edits end, and the size the file must have for them. */
+static int poke_plan(const struct poke_opts *po, struct poke_job *j,
+		     uint64_t size_arg)
+{
+	const char *path = j->path;
+	struct rlimit rl;
+
+	for (size_t i = 0; i < j->nedits; i++) {
+		uint64_t span = edit_span(&j->edits[i]), off = j->edits[i].off;
+
+		if (span > UINT64_MAX - off || off + span > (uint64_t)INT64_MAX)
+			return mm_error("poke", path, "the write at offset %llu runs past the largest file size",
+					(unsigned long long)off);
+		if (off + span > j->end)
+			j->end = off + span;
+	}
+	if (po->size && size_arg < j->f.size)
+		return mm_error("poke", path,
+				"--size %llu is smaller than the file (%llu bytes): poke never truncates",
+				(unsigned long long)size_arg, (unsigned long long)j->f.size);
+	j->newsize = po->size ? size_arg : j->f.size;
+	if (j->end > j->newsize) {
+		if (!po->grow && !po->create)
+			return mm_error("poke", path,
+					"writing up to byte %llu runs past the end of the file (size %llu): use --grow to extend the file",
+					(unsigned long long)j->end, (unsigned long long)j->newsize);
+		j->newsize = j->end;
+	}
+	if (j->newsize > j->f.size && !S_ISREG(j->f.mode))
+		return mm_error("poke", path, "a device cannot grow");
+	/* Checked here, so that a limit is an error and never SIGXFSZ midway. */
+	if (j->newsize > j->f.size && getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && j->newsize > rl.rlim_cur)
+		return mm_error("poke", path,
+				"growing the file to %llu bytes passes the file size limit (ulimit -f: %llu bytes); nothing was written",
+				(unsigned long long)j->newsize, (unsigned long long)rl.rlim_cur);
+	return 0;
+}
+
+/* A failure while the edits were being written. */
+static int poke_write_error(struct poke_job *j, int rc)
+{
+	struct stat st;
+
+	if (rc == MAP_ETRUNC && fstat(j->f.fd, &st) == 0 &&
+	    (uint64_t)st.st_size >= j->newsize)
+		return mm_error("poke", j->path,
+				"the file system failed a write through the mapping (a full disk or an I/O error): "
+				"part of the edits may be written (a patch saved with --undo puts the old bytes back)");
+	if (rc == MAP_ETRUNC || rc == -EFAULT)
+		return cmd_map_error("poke", j->path, rc);
+	return mm_error("poke", j->path,
+			"%s while writing: part of the edits may be written (a patch saved with --undo puts the old bytes back)",
+			strerror(-rc));
+}
+
+/* -v: the lines are made before writing, since they show the old bytes. */
+static int poke_verbose_begin(struct poke_job *j, struct out *out)
+{
+	struct map_file scratch;
+	int rc = wfile_open(&scratch, P_tmpdir, WFILE_SCRATCH, 0600, NULL);
+
+	if (rc)
+		return mm_error("poke", NULL, "temporary file: %s", strerror(-rc));
+	out_init(out, scratch.fd);
+	rc = poke_show_diff(&j->f, j->edits, j->nedits, out);
+	if (!rc && out->err)
+		rc = -out->err;
+	if (rc) {
+		close(out->fd);
+		return rc == MAP_ETRUNC ? cmd_map_error("poke", j->path, rc)
+			: mm_error("poke", NULL, "temporary file: %s", strerror(-rc));
+	}
+	return 0;
+}
+
+static void poke_verbose_end(struct out *saved)
+{
+	static struct out so;
+	char buf[65536];
+	ssize_t r;
+
+	lseek(saved->fd, 0, SEEK_SET);
+	out_init(&so, STDOUT_FILENO);
+	while (!so.err && (r = read(saved->fd, buf, sizeof buf)) > 0)
+		out_write(&so, buf, (size_t)r);
+	out_flush(&so);
+	close(saved->fd);
+}
+
+/*
+ * Reserve the blocks, save the undo patch, then write.  Nothing before
+ * j->writing is set changes a byte the file had.
+ */
+static int poke_write(const struct poke_opts *po, struct poke_job *j)
+{
+	static struct out vout;
+	int rc;
+
+	j->resized = 1;
+	if ((rc = edit_reserve(&j->f, j->edits, j->nedits)))
+		return mm_error("poke", j->path, "cannot reserve space for the write: %s; nothing was written",
+				strerror(-rc));
+	if (poke_interrupted(j))
+		return MM_EXIT_ERROR;
+	if (po->undo && (rc = poke_write_undo(po, j)))
+		return rc;
+	if (po->verbose && (rc = poke_verbose_begin(j, &vout)))
+		return rc;
+	if (poke_interrupted(j)) {
+		if (po->verbose)
+			close(vout.fd);
+		return MM_EXIT_ERROR;
+	}
+	j->writing = 1;
+	if ((rc = map_grow(&j->f, j->newsize)) ||
+	    (rc = edit_apply(&j->f, j->edits, j->nedits, po->sync)) ||
+	    (po->sync && fdatasync(j->f.fd) < 0 && (rc = -errno))) {
+		if (po->verbose)
+			close(vout.fd);
+		return poke_write_error(j, rc);
+	}
+	if (po->verbose)
+		poke_verbose_end(&vout);
+	return 0;
+}
+
+/* Everything on the command line, read and checked before FILE is opened. */
+static int poke_args(struct poke_opts *po, const struct cmd_args *a,
+		     struct bytes *data, struct bytes *want, struct patch *patch,
+		     struct poke_job *j, struct num_offset *off_arg,
+		     uint64_t *repeat, uint64_t *size_arg)
+{
+	char err[128];
+	int rc, nops_min;
+
+	nops_min = po->patch || (po->size && a->nargs == 1) ? 1 : po->input ? 2 : 3;
+	if (a->nargs < nops_min || (po->patch && a->nargs > 1) ||
+	    (po->input && a->nargs > 2) || (!po->patch && a->nargs == 2 && !po->input))
+		return mm_error("poke", NULL, "%s operands; usage: mmtool poke %s",
+				a->nargs < nops_min ? "missing" : "wrong number of",
+				"[OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE");
+	if ((po->repeat && (rc = cmd_u64("poke", "--repeat", po->repeat, repeat))) ||
+	    (po->size && (rc = cmd_u64("poke", "--size", po->size, size_arg))) ||
+	    (a->nargs > 1 && !po->patch &&
+	     (rc = cmd_offset("poke", "OFFSET", a->args[1], off_arg))))
+		return rc;
+	if (po->repeat && *repeat == 0)
+		return mm_error("poke", NULL, "bad --repeat '%s': must be at least 1", po->repeat);
+	if (po->expect && poke_decode(po, po->expect, want, err))
+		return mm_error("poke", NULL, "bad --expect: %s", err);
+	if (po->patch) {
+		if ((rc = poke_load_patch(po, patch)))
+			return rc;
+		j->nedits = patch->n;
+		j->edits = patch->lines;
+		return 0;
+	}
+	if (a->nargs == 1) {
+		j->nedits = 0;		/* poke --size N FILE: only extend */
+		return 0;
+	}
+	rc = po->input ? poke_input(po, data) : poke_data(po, a->args + 2, a->nargs - 2, data);
+	if (rc)
+		return rc;
+	/* An empty -i input is nothing to write, as cp of an empty file. */
+	if (data->len == 0 && !po->input)
+		return mm_error("poke", NULL, "DATA is empty: nothing to write");
+	if (data->len && *repeat > UINT64_MAX / data->len)
+		return mm_error("poke", NULL, "--repeat %s times %zu bytes does not fit in 64 bits",
+				po->repeat, data->len);
+	j->nedits = data->len != 0;
+	return 0;
+}
+
+/* Open the target, take the lock, check, and write (or show, with -n). */
+static int poke_target(struct poke_opts *po, const struct cmd_args *a,
+		       struct poke_job *j, const struct num_offset *off_arg,
+		       const struct bytes *want, uint64_t size_arg)
+{
+	static struct out out;
+	int rc;
+
+	/* Held from before --create makes the file, so a signal cannot leave it. */
+	if (!po->dry_run && po->create)
+		poke_hold_signals(j);
+	if ((rc = poke_open(po, j)))
+		return rc;
+	if (po->lock && (rc = cmd_lock("poke", j->path, &j->f, 1)))
+		return rc;
+	if (!po->dry_run && !j->holding)
+		poke_hold_signals(j);
+	if ((rc = map_refresh(&j->f)))
+		return cmd_map_error("poke", j->path, rc);
+	j->orig_size = j->f.size;
+	if (!po->patch && j->nedits) {
+		if (num_resolve_offset(off_arg, j->f.size, &j->off))
+			return mm_error("poke", j->path,
+					"OFFSET '%s' reaches before the start of the file (size %llu)",
+					a->args[1], (unsigned long long)j->f.size);
+		j->edits[0].off = j->off;
+	}
+	if ((rc = poke_plan(po, j, size_arg)))
+		return rc;
+	if (po->undo && !po->dry_run && (rc = poke_undo_refused(po, j)))
+		return rc;
+	if (po->expect) {
+		rc = edit_equal(&j->f, j->off, want->p, want->len);
+		if (rc < 0)
+			return cmd_map_error("poke", j->path, rc);
+		if (rc == 0)
+			return MM_EXIT_NO;	/* compare-and-swap lost: write nothing */
+	}
+	if (po->dry_run) {
+		out_init(&out, STDOUT_FILENO);
+		rc = poke_show_diff(&j->f, j->edits, j->nedits, &out);
+		return rc ? cmd_map_error("poke", j->path, rc) : 0;
+	}
+	return poke_write(po, j);
+}
+
 static int poke_run(int argc, const char **argv)
 {
 	static struct poke_opts po;
 	struct poptOption table[] = {
 		{ "escapes", 'e', POPT_ARG_NONE, &po.escapes, 0, "DATA has C escapes (\\n \\t \\0 \\xHH \\NNN)", NULL },
-		{ "hex", 'x', POPT_ARG_NONE, &po.hex, 0, "DATA is hex digits (blanks, ':', '-', 0x ignored)", NULL },
+		{ "hex", 'x', POPT_ARG_NONE, &po.hex, 0, "DATA is hex digits (blanks, ':', '-', 0x ignored); with -i, FILE is hex text", NULL },
 		{ "type", 't', POPT_ARG_STRING, &po.type, 0, "DATA is numbers of type T (u8..f64, le/be)", "T" },
 		{ "input", 'i', POPT_ARG_STRING, &po.input, 0, "write the bytes of FILE ('-': standard input)", "FILE" },
 		{ "repeat", 'r', POPT_ARG_STRING, &po.repeat, 0, "write DATA N times in a row", "N" },
@@ -266,15 +642,11 @@ static int poke_run(int argc, const char **argv)
 	struct cmd_args a;
 	struct bytes data = { 0 }, want = { 0 };
 	struct patch patch = { 0 };
-	struct edit one, *edits = &one;
-	size_t nedits = 1;
+	struct edit one;
+	struct poke_job j = { .f = { .fd = -1 }, .edits = &one };
 	struct num_offset off_arg = { 0, 0 };
-	uint64_t repeat = 1, size_arg = 0, off = 0, end = 0, newsize;
-	struct map_file f = { .fd = -1 };
-	const char *path;
-	char err[128];
-	int rc, nops_min;
-	static struct out out;
+	uint64_t repeat = 1, size_arg = 0;
+	int rc;
 
 	memset(&po, 0, sizeof po);
 	rc = cmd_parse("poke", table, "[OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE",
@@ -283,170 +655,18 @@ static int poke_run(int argc, const char **argv)
 		cmd_free_values(table);
 		return rc;
 	}
-	if ((rc = poke_check_opts(&po)))
-		goto done;
-	path = a.args[0];
-
-	/* Everything the command line says is read and checked first. */
-	nops_min = po.patch || (po.size && a.nargs == 1) ? 1 : po.input ? 2 : 3;
-	if (a.nargs < nops_min || (po.patch && a.nargs > 1) ||
-	    (po.input && a.nargs > 2) || (!po.patch && a.nargs == 2 && !po.input)) {
-		rc = mm_error("poke", NULL, "%s operands; usage: mmtool poke %s",
-			      a.nargs < nops_min ? "missing" : "wrong number of",
-			      "[OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE");
-		goto done;
+	/* A file size limit is an error (EFBIG) to report, not a death. */
+	signal(SIGXFSZ, SIG_IGN);
+	j.path = a.args[0];
+	if (!(rc = poke_check_opts(&po)) &&
+	    !(rc = poke_args(&po, &a, &data, &want, &patch, &j, &off_arg, &repeat, &size_arg))) {
+		one = (struct edit){ 0, data.p, data.len, repeat };
+		rc = poke_target(&po, &a, &j, &off_arg, &want, size_arg);
 	}
-	if ((po.repeat && (rc = cmd_u64("poke", "--repeat", po.repeat, &repeat))) ||
-	    (po.size && (rc = cmd_u64("poke", "--size", po.size, &size_arg))) ||
-	    (a.nargs > 1 && !po.patch &&
-	     (rc = cmd_offset("poke", "OFFSET", a.args[1], &off_arg))))
-		goto done;
-	if (po.repeat && repeat == 0) {
-		rc = mm_error("poke", NULL, "bad --repeat '%s': must be at least 1", po.repeat);
-		goto done;
-	}
-	if (po.expect && poke_decode(&po, po.expect, &want, err)) {
-		rc = mm_error("poke", NULL, "bad --expect: %s", err);
-		goto done;
-	}
-	if (po.patch) {
-		if ((rc = poke_load_patch(po.patch, &patch)))
-			goto done;
-		nedits = patch.n;
-		edits = patch.lines;
-	} else if (a.nargs > 1) {
-		if (po.input)
-			rc = poke_read_file("input", po.input, &data);
-		else
-			rc = poke_data(&po, a.args + 2, a.nargs - 2, &data);
-		if (rc)
-			goto done;
-		if (data.len == 0) {
-			rc = mm_error("poke", NULL, "DATA is empty: nothing to write");
-			goto done;
-		}
-		if (repeat > UINT64_MAX / data.len) {
-			rc = mm_error("poke", NULL, "--repeat %s times %zu bytes does not fit in 64 bits",
-				      po.repeat, data.len);
-			goto done;
-		}
-	} else {
-		nedits = 0;		/* poke --size N FILE: only extend */
-	}
-
-	if ((rc = poke_open(&po, path, &f)))
-		goto done;
-	if (po.lock && (rc = cmd_lock("poke", path, &f, 1)))
-		goto done;
-	if ((rc = map_refresh(&f))) {
-		rc = cmd_map_error("poke", path, rc);
-		goto done;
-	}
-
-	/* Where the bytes go, and whether the file is big enough for them. */
-	if (!po.patch && nedits) {
-		if (num_resolve_offset(&off_arg, f.size, &off)) {
-			rc = mm_error("poke", path,
-				      "OFFSET '%s' reaches before the start of the file (size %llu)",
-				      a.args[1], (unsigned long long)f.size);
-			goto done;
-		}
-		one = (struct edit){ off, data.p, data.len, repeat };
-	}
-	for (size_t i = 0; i < nedits; i++) {
-		uint64_t span = edit_span(&edits[i]);
-
-		if (span > UINT64_MAX - edits[i].off || edits[i].off + span > (uint64_t)INT64_MAX) {
-			rc = mm_error("poke", path, "the write at offset %llu runs past the largest file size",
-				      (unsigned long long)edits[i].off);
-			goto done;
-		}
-		if (edits[i].off + span > end)
-			end = edits[i].off + span;
-	}
-	if (po.size && size_arg < f.size) {
-		rc = mm_error("poke", path,
-			      "--size %llu is smaller than the file (%llu bytes): poke never truncates",
-			      (unsigned long long)size_arg, (unsigned long long)f.size);
-		goto done;
-	}
-	newsize = po.size ? size_arg : f.size;
-	if (end > newsize) {
-		if (!po.grow && !po.create) {
-			rc = mm_error("poke", path,
-				      "writing up to byte %llu runs past the end of the file (size %llu): use --grow to extend the file",
-				      (unsigned long long)end, (unsigned long long)newsize);
-			goto done;
-		}
-		newsize = end;
-	}
-	if (newsize > f.size && !S_ISREG(f.mode)) {
-		rc = mm_error("poke", path, "a device cannot grow");
-		goto done;
-	}
-	if (po.expect) {
-		rc = edit_equal(&f, off, want.p, want.len);
-		if (rc < 0) {
-			rc = cmd_map_error("poke", path, rc);
-			goto done;
-		}
-		if (rc == 0) {
-			rc = MM_EXIT_NO;	/* compare-and-swap lost: write nothing */
-			goto done;
-		}
-	}
-	out_init(&out, STDOUT_FILENO);
-	if (po.dry_run) {
-		rc = poke_show_diff(&f, edits, nedits, &out);
-		rc = rc ? cmd_map_error("poke", path, rc) : 0;
-		goto done;
-	}
-	if ((rc = edit_reserve(&f, edits, nedits))) {
-		rc = mm_error("poke", path, "cannot reserve space for the write: %s; nothing was written",
-			      strerror(-rc));
-		goto done;
-	}
-	if (po.undo && (rc = poke_write_undo(po.undo, &f, edits, nedits)))
-		goto done;
-	if (po.verbose) {
-		/* The diff shows the old bytes, so it is made before writing. */
-		int fd = open(P_tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-		if (fd < 0) {
-			rc = mm_error("poke", NULL, "temporary file: %s", strerror(errno));
-			goto done;
-		}
-		out_init(&out, fd);
-		rc = poke_show_diff(&f, edits, nedits, &out);
-		if (rc) {
-			close(fd);
-			rc = cmd_map_error("poke", path, rc);
-			goto done;
-		}
-	}
-	if ((rc = map_grow(&f, newsize)) ||
-	    (rc = edit_apply(&f, edits, nedits, po.sync)) ||
-	    (po.sync && fdatasync(f.fd) < 0 && (rc = -errno))) {
-		if (po.verbose)
-			close(out.fd);
-		rc = cmd_map_error("poke", path, rc);
-		goto done;
-	}
-	if (po.verbose) {
-		struct out so;
-		char buf[65536];
-		ssize_t r;
-
-		lseek(out.fd, 0, SEEK_SET);
-		out_init(&so, STDOUT_FILENO);
-		while ((r = read(out.fd, buf, sizeof buf)) > 0)
-			out_write(&so, buf, (size_t)r);
-		out_flush(&so);
-		close(out.fd);
-	}
-	rc = 0;
-done:
-	map_close(&f);
+	if (rc != MM_EXIT_OK)
+		poke_undo_changes(&j);
+	poke_release_signals(&j, rc);
+	map_close(&j.f);
 	patch_free(&patch);
 	bytes_free(&data);
 	bytes_free(&want);

@@ -514,7 +514,7 @@ static int replace_run(int argc, const char **argv)
 		out_flush(&out);
 		rc = mm_worst(rc, r.status);
 		if (out.err)
-			rc = mm_error("replace", NULL, "standard output: %s", strerror(out.err));
+			rc = MM_EXIT_ERROR;	/* main.c reports it */
 		else if (rc == MM_EXIT_OK && (r.refused || !r.replaced))
 			rc = MM_EXIT_NO;
 	}

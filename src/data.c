@@ -118,8 +118,14 @@ int data_hex(const char *s, struct bytes *out, char *err)
 			p++;
 		if (!*p)
 			return 0;
-		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 			p += 2;
+			if (num_hexval(p[0]) < 0 && (!p[0] || strchr(" \t\n\r:-", p[0]))) {
+				snprintf(err, DATA_ERR,
+					 "'0x' with no hex digits after it in '%.40s'", s);
+				return -1;
+			}
+		}
 		hi = num_hexval(p[0]);
 		lo = hi < 0 ? -1 : num_hexval(p[1]);
 		if (hi < 0 || lo < 0) {

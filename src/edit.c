@@ -20,16 +20,76 @@ static int edit_cmp_range(const void *a, const void *b)
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
+/* Merge sorted ranges that lie closer than gap into r[0..k]; returns k + 1. */
+static size_t edit_merge(struct edit_span_range *r, size_t n, uint64_t gap)
+{
+	size_t k = 0;
+
+	for (size_t i = 1; i < n; i++) {
+		if (r[i].lo <= r[k].hi + gap) {
+			if (r[i].hi > r[k].hi)
+				r[k].hi = r[i].hi;
+		} else {
+			r[++k] = r[i];
+		}
+	}
+	return n ? k + 1 : 0;
+}
+
 /*
  * Ranges closer than this are reserved as one: a 100,000-line patch then
  * costs a few fallocate calls, while a file with holes far apart keeps them.
  */
 #define EDIT_RESERVE_GAP ((uint64_t)1 << 20)
+#define EDIT_RESERVE_CHUNK ((size_t)1 << 20)
+
+/*
+ * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
+ * by writing with pwrite(2), which reports a full disk as an error: over
+ * the ranges, the bytes they hold now (a hole reads as zeros, so holes get
+ * blocks and no byte reads differently), and zeros past the end of the
+ * file.  Only the ranges themselves are written: they are about to be
+ * overwritten anyway.  On failure the file is cut back to its size.
+ */
+static int edit_reserve_by_writing(struct map_file *f,
+				   const struct edit_span_range *r, size_t n)
+{
+	unsigned char *buf = malloc(EDIT_RESERVE_CHUNK);
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !rc; i++) {
+		for (uint64_t pos = r[i].lo; pos < r[i].hi && !rc;) {
+			size_t len = r[i].hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(r[i].hi - pos)
+				: EDIT_RESERVE_CHUNK;
+			size_t old = pos >= f->size ? 0 : f->size - pos < len ? (size_t)(f->size - pos) : len;
+			ssize_t got = old ? pread(f->fd, buf, old, (off_t)pos) : 0, put;
+
+			if (got < 0 || (size_t)got != old) {
+				rc = got < 0 ? -errno : MAP_ETRUNC;
+				break;
+			}
+			memset(buf + old, 0, len - old);
+			put = pwrite(f->fd, buf, len, (off_t)pos);
+			if (put < 0 && errno == EINTR)
+				continue;
+			if (put <= 0)
+				rc = put < 0 ? -errno : -ENOSPC;
+			else
+				pos += (uint64_t)put;
+		}
+	}
+	free(buf);
+	if (rc && ftruncate(f->fd, (off_t)f->size) < 0)
+		rc = -errno;
+	return rc;
+}
 
 int edit_reserve(struct map_file *f, const struct edit *e, size_t n)
 {
 	struct edit_span_range *r;
-	size_t k = 0;
+	size_t k;
 	int rc = 0, sorted = 1;
 
 	if (!S_ISREG(f->mode) || n == 0)
@@ -44,23 +104,19 @@ int edit_reserve(struct map_file *f, const struct edit *e, size_t n)
 	/* Patches made from a dump are in order already. */
 	if (!sorted)
 		qsort(r, n, sizeof *r, edit_cmp_range);
-	for (size_t i = 1; i < n; i++) {
-		if (r[i].lo <= r[k].hi + EDIT_RESERVE_GAP) {
-			if (r[i].hi > r[k].hi)
-				r[k].hi = r[i].hi;
-		} else {
-			r[++k] = r[i];
-		}
+	/* KEEP_SIZE: allocate without growing; growing is the caller's. */
+	if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)r[0].lo,
+		      (off_t)(r[0].hi - r[0].lo)) < 0 &&
+	    (errno == EOPNOTSUPP || errno == ENOSYS)) {
+		rc = edit_reserve_by_writing(f, r, edit_merge(r, n, 0));
+		free(r);
+		return rc;
 	}
-	for (size_t i = 0; i <= k && !rc; i++) {
-		/* KEEP_SIZE: allocate without growing; growing is the caller's. */
+	k = edit_merge(r, n, EDIT_RESERVE_GAP);
+	for (size_t i = 0; i < k && !rc; i++)
 		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)r[i].lo,
-			      (off_t)(r[i].hi - r[i].lo)) < 0) {
-			if (errno == EOPNOTSUPP || errno == ENOSYS)
-				break;
+			      (off_t)(r[i].hi - r[i].lo)) < 0)
 			rc = -errno;
-		}
-	}
 	free(r);
 	return rc;
 }

@@ -2,14 +2,21 @@
  * mmtool: the front end.  Reads the global options, finds the command in
  * the table, and hands it the rest of argv.  The only exit() is here.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "msg.h"
+#include "out.h"
 #include "version.h"
+
+/* The command being run, for the one line about standard output. */
+static const char *main_cmd_name;
 
 static const struct cmd *const main_cmds[] = {
 	&cmd_peek, &cmd_poke, &cmd_grep, &cmd_flush, &cmd_info,
@@ -75,7 +82,7 @@ static int main_run(int argc, const char **argv)
 			else
 				printf("mmtool %s\n", MM_VERSION);
 			poptFreeContext(con);
-			return fflush(stdout) ? MM_EXIT_ERROR : MM_EXIT_OK;
+			return MM_EXIT_OK;
 		}
 	}
 	if (rc < -1) {
@@ -103,24 +110,64 @@ static int main_run(int argc, const char **argv)
 		} else if (!(c = main_find(rest[1]))) {
 			rc = main_unknown(rest[1]);
 		} else {
-			help_argv[0] = c->name;
+			help_argv[0] = main_cmd_name = c->name;
 			rc = c->run(2, help_argv);
 		}
 		poptFreeContext(con);
 		return rc;
 	}
 	c = main_find(rest[0]);
+	if (c)
+		main_cmd_name = c->name;
 	rc = c ? c->run(nrest, rest) : main_unknown(rest[0]);
 	poptFreeContext(con);
 	return rc;
 }
 
+/*
+ * Make descriptors 0, 1 and 2 open before anything else (as git's
+ * sanitize_stdfds), so that no file mmtool opens can become one of them:
+ * a target opened on descriptor 1 would receive what we print.  One that
+ * was closed gets /dev/null opened the wrong way round (0 write-only, 1 and
+ * 2 read-only), so reading or writing it still fails with EBADF, as it
+ * would have closed: a command that prints fails as cat does.
+ */
+static void main_sanitize_stdfds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
+			_exit(MM_EXIT_ERROR);
+	}
+}
+
+/*
+ * The one place that reports standard output's errors (gnulib's
+ * close_stdout): what the commands' struct out met, and stdio's stream,
+ * which --help and --version use.  Runs at exit, also when popt's --help
+ * calls exit(0) itself.  A write error outranks the command's own status.
+ */
+static void main_close_stdout(void)
+{
+	int err = out_stdout_error();
+
+	if (fflush(stdout) != 0 && !err)
+		err = errno;
+	if (ferror(stdout) && !err)
+		err = EIO;
+	if (!err)
+		return;
+	mm_error(main_cmd_name, NULL, "standard output: %s", strerror(err));
+	_exit(MM_EXIT_ERROR);
+}
+
 int main(int argc, char **argv)
 {
-	int rc = main_run(argc, (const char **)argv);
+	int rc;
 
-	/* A write error on stdout (a full disk) must not pass for success. */
-	if (fflush(stdout) && rc == MM_EXIT_OK)
-		rc = mm_error(NULL, NULL, "standard output: write error");
+	main_sanitize_stdfds();
+	atexit(main_close_stdout);
+	rc = main_run(argc, (const char **)argv);
 	exit(rc);
 }

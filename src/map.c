@@ -48,6 +48,8 @@ int map_open(struct map_file *f, const char *path, int fd, int flags)
 			oflags |= O_CREAT;
 		if (flags & MAP_OPEN_NOFOLLOW)
 			oflags |= O_NOFOLLOW;
+		if (flags & MAP_OPEN_EXCL)
+			oflags |= O_EXCL;
 		fd = open(path, oflags, 0666);
 		if (fd < 0)
 			return -errno;

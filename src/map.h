@@ -25,6 +25,7 @@ enum map_open_flags {
 	MAP_OPEN_WRITE = 1,	/* read/write, for poke */
 	MAP_OPEN_CREATE = 2,	/* create a missing file (with MAP_OPEN_WRITE) */
 	MAP_OPEN_NOFOLLOW = 4,	/* refuse a symbolic link (grep -r's walk) */
+	MAP_OPEN_EXCL = 8,	/* with MAP_OPEN_CREATE: fail if it exists (wfile.c) */
 };
 
 struct map_file {

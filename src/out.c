@@ -5,6 +5,13 @@
 
 #include "out.h"
 
+static int out_stdout_errno;
+
+int out_stdout_error(void)
+{
+	return __atomic_load_n(&out_stdout_errno, __ATOMIC_RELAXED);
+}
+
 void out_init(struct out *o, int fd)
 {
 	o->fd = fd;
@@ -22,6 +29,12 @@ static int out_write_all(struct out *o, const char *p, size_t n)
 			continue;
 		if (w <= 0) {
 			o->err = w < 0 ? errno : EIO;
+			if (o->fd == STDOUT_FILENO && o->err != EFAULT) {
+				int none = 0;
+
+				__atomic_compare_exchange_n(&out_stdout_errno, &none, o->err, 0,
+							    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+			}
 			break;
 		}
 		p += w;

@@ -20,6 +20,14 @@ struct out {
 
 void out_init(struct out *o, int fd);
 
+/*
+ * The first error any struct out met writing to standard output, as a
+ * positive errno (0: none).  EFAULT is left out: it means the bytes came
+ * from a mapping that shrank, a fault of the input, which the command
+ * reports.  main.c reports this one, once, at exit.
+ */
+int out_stdout_error(void);
+
 /* Write what is buffered; returns 0 or -errno (also kept in o->err). */
 int out_flush(struct out *o);
 

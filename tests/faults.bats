@@ -116,15 +116,40 @@ full_disk() {
 	unshare -m true 2>/dev/null || skip "this machine forbids mount namespaces"
 }
 
-# Run a shell script with a 1 MiB tmpfs on $T/mnt, private to it (the
-# mount vanishes with the namespace); its output is in $output.
-on_small_tmpfs() {
+# Run a shell script with a small file system of type $1 (tmpfs, ext2 or
+# ext4, the last two loop-mounted from an image) on $T/mnt, private to it
+# (the mount vanishes with the namespace); its output is in $output.
+on_small_fs() {
+	local mnt
 	full_disk
-	run unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$T/mnt' || exit 77
-		$1"
-	[ "$status" -ne 77 ] || skip "cannot mount tmpfs here"
+	case $1 in
+	tmpfs) mnt="mount -t tmpfs -o size=1m tmpfs '$T/mnt'" ;;
+	*)
+		command -v "mkfs.$1" >/dev/null || skip "mkfs.$1 is not installed"
+		rm -f "$T/fs.img"
+		truncate -s 4M "$T/fs.img"
+		"mkfs.$1" -q -m 0 "$T/fs.img" || skip "mkfs.$1 failed"
+		mnt="mount -o loop '$T/fs.img' '$T/mnt'" ;;
+	esac
+	run unshare -m sh -c "$mnt || exit 77
+		$2"
+	[ "$status" -ne 77 ] || skip "cannot mount $1 here"
 	assert_success
 }
+
+on_small_tmpfs() { on_small_fs tmpfs "$1"; }
+
+# The same script on tmpfs, ext2 (which has no fallocate(2)) and ext4.
+on_each_small_fs() {
+	for fs in tmpfs ext2 ext4; do
+		on_small_fs "$fs" "$1"
+		echo "$fs: $output"
+		"${2:-true}"
+	done
+}
+
+# The shell command that fills $T/mnt to the last block.
+fill() { echo "head -c 8000000 /dev/zero > '$T/mnt/fill' 2>/dev/null"; }
 
 @test "faults: full disk: poke --grow fails cleanly and the file is as it was" {
 	on_small_tmpfs "
@@ -212,4 +237,81 @@ on_small_tmpfs() {
 	run -0 timeout 10 mmtool peek "$dev" -16
 	printf -v want '%08x:' $((size - 16))
 	assert_output --partial "$want"
+}
+
+check_same_and_rc2() {
+	assert_line "rc=2"
+	assert_line "same"
+	refute_line --partial "rc=1"
+}
+
+hole_checks() {
+	check_same_and_rc2
+	assert_line "67108864"
+	assert_line "mmtool: poke: $T/mnt/sparse: cannot reserve space for the write: No space left on device; nothing was written"
+}
+
+@test "faults: full disk on tmpfs, ext2 and ext4: a write into holes is a clean error, file unchanged" {
+	on_each_small_fs "
+		truncate -s 64M '$T/mnt/sparse'
+		$(fill)
+		before=\$(sha256sum < '$T/mnt/sparse')
+		mmtool poke -r 100000 '$T/mnt/sparse' 10M 0123456789 2> '$T/err'; echo \"rc=\$?\"
+		[ \"\$(sha256sum < '$T/mnt/sparse')\" = \"\$before\" ] && echo same
+		stat -c %s '$T/mnt/sparse'
+		cat '$T/err'" hole_checks
+}
+
+grow_checks() {
+	check_same_and_rc2
+	assert_line "4096"
+	assert_line "3"
+	refute_line "rc=0"
+}
+
+@test "faults: full disk on tmpfs, ext2 and ext4: --grow and --size leave the file as it was, size included" {
+	on_each_small_fs "
+		head -c 4096 /dev/urandom > '$T/mnt/f'
+		$(fill)
+		before=\$(sha256sum < '$T/mnt/f')
+		mmtool poke --grow '$T/mnt/f' 100000 hello 2> '$T/err'; echo \"rc=\$?\"
+		mmtool poke --size 3M '$T/mnt/f' 2900000 hello 2>> '$T/err'; echo \"rc=\$?\"
+		mmtool poke --grow -r 1000 '$T/mnt/f' 4090 0123456789abcdef0123456789 2>> '$T/err'; echo \"rc=\$?\"
+		[ \"\$(sha256sum < '$T/mnt/f')\" = \"\$before\" ] && echo same
+		stat -c %s '$T/mnt/f'
+		wc -l < '$T/err'" grow_checks
+}
+
+create_checks() {
+	assert_line "rc=2"
+	assert_line "gone"
+	refute_line --partial ".new"
+}
+
+@test "faults: full disk on tmpfs, ext2 and ext4: --create leaves no file behind" {
+	on_each_small_fs "
+		$(fill)
+		mmtool poke --create '$T/mnt/new' 100000 hello 2> '$T/err'; echo \"rc=\$?\"
+		[ -e '$T/mnt/new' ] || echo gone
+		ls -a '$T/mnt'" create_checks
+}
+
+undo_checks() {
+	check_same_and_rc2
+	assert_line "an older undo file"
+	refute_line --regexp '^\.u\.'
+	assert_line "mmtool: poke: $T/mnt/u: cannot write the undo file: No space left on device; nothing was written"
+}
+
+@test "faults: full disk on tmpfs, ext2 and ext4: a failed --undo leaves the older undo file whole" {
+	on_each_small_fs "
+		head -c 100000 /dev/urandom > '$T/mnt/f'
+		echo 'an older undo file' > '$T/mnt/u'
+		$(fill)
+		before=\$(sha256sum < '$T/mnt/f')
+		mmtool poke --undo '$T/mnt/u' -r 10000 '$T/mnt/f' 0 0123456789 2> '$T/err'; echo \"rc=\$?\"
+		[ \"\$(sha256sum < '$T/mnt/f')\" = \"\$before\" ] && echo same
+		head -c 100 '$T/mnt/u'
+		ls -a '$T/mnt'
+		cat '$T/err'" undo_checks
 }
