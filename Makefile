@@ -3,6 +3,9 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANPREFIX  ?= $(PREFIX)/share/man
 DATAROOT   ?= $(PREFIX)/share
+# Debian's zsh reads packaged completions from vendor-completions, and a
+# local install's from site-functions; both are on its default fpath.
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(DATAROOT)/zsh/vendor-completions,$(DATAROOT)/zsh/site-functions)
 DESTDIR    ?=
 
 CC         ?= cc
@@ -10,22 +13,24 @@ PKG_CONFIG ?= pkg-config
 PKGS        = popt libmagic libpcre2-8
 
 CFLAGS     ?= -O2 -g
-WARN        = -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2
+# Warnings are always on; they are errors only where we build to check
+# (make check, make check-sanitize, .ci/run), never in a packager's build.
+WERROR     ?=
+WARN        = -Wall -Wextra -Wshadow -Wvla -Wformat=2 $(WERROR)
 CPPFLAGS   += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
-# popt and PCRE2 are linked statically: loading two more shared libraries
-# costs more at start-up than peek's whole run on 16 bytes (bench/RESULTS.md).
-# libmagic is opened with dlopen() by info alone (src/magic.c).
-STATIC_PKGS = popt libpcre2-8
-LDLIBS     += -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs --static $(STATIC_PKGS)) \
-              -Wl,-Bdynamic -ldl -lpthread
+# libmagic is not linked: info alone opens it with dlopen() (src/magic.c).
+LINK_PKGS   = popt libpcre2-8
+LDLIBS     += $(shell $(PKG_CONFIG) --libs $(LINK_PKGS)) -ldl -lpthread
 PKGCFLAGS   = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 
 ifeq ($(SANITIZE),1)
 CFLAGS     += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=address,undefined
 BUILD      ?= build/sanitize
+CHECK_BUILD = build/check-sanitize
 else
 BUILD      ?= build/release
+CHECK_BUILD = build/check
 endif
 
 SRCS       := $(wildcard src/*.c)
@@ -35,7 +40,7 @@ BIN        := $(BUILD)/mmtool
 DEPS_APT    = build-essential pkg-config clang libpopt-dev libmagic-dev libpcre2-dev \
               bats bats-assert bats-support xxd bsdextrautils util-linux file python3 \
               strace mandoc groff-base zsh fish bash-completion ripgrep hyperfine \
-              valgrind gzip manpages-dev man-db bbe
+              valgrind gzip manpages-dev man-db bbe parallel
 
 .PHONY: all deps check check-full check-sanitize bench valgrind fuzz install uninstall clean
 
@@ -55,13 +60,17 @@ deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEPS_APT)
 
-# Every bats test; the last line counts what passed and failed.
-check: $(BIN)
-	MMTOOL=$(abspath $(BIN)) tests/run
+# Every bats test, against a build of its own in which warnings are
+# errors; the last line counts what passed and failed.
+check:
+	$(MAKE) BUILD=$(CHECK_BUILD) WERROR=-Werror $(CHECK_BUILD)/mmtool
+	MMTOOL=$(abspath $(CHECK_BUILD)/mmtool) tests/run
 
-# Also the exhaustive grids of tests/*_full.bats (slow).
-check-full: $(BIN)
-	MMTOOL=$(abspath $(BIN)) tests/run tests/*.bats
+# The same suite with the exhaustive versions of the sampled tests (every
+# -c/-g pair, hundreds of concurrent increments) and tests/*_full.bats;
+# tests/run and tests/*.bats read MMTOOL_FULL, mmtool does not.
+check-full:
+	MMTOOL_FULL=1 $(MAKE) check
 
 # ASan and UBSan stop at the first report; any report fails the suite.
 check-sanitize:
@@ -81,18 +90,18 @@ fuzz:
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
 	    $(DESTDIR)$(DATAROOT)/bash-completion/completions \
-	    $(DESTDIR)$(DATAROOT)/zsh/site-functions \
+	    $(DESTDIR)$(ZSHCOMPDIR) \
 	    $(DESTDIR)$(DATAROOT)/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/mmtool
 	install -m 644 man/mmtool.1 $(DESTDIR)$(MANPREFIX)/man1/mmtool.1
 	install -m 644 completions/mmtool.bash $(DESTDIR)$(DATAROOT)/bash-completion/completions/mmtool
-	install -m 644 completions/_mmtool $(DESTDIR)$(DATAROOT)/zsh/site-functions/_mmtool
+	install -m 644 completions/_mmtool $(DESTDIR)$(ZSHCOMPDIR)/_mmtool
 	install -m 644 completions/mmtool.fish $(DESTDIR)$(DATAROOT)/fish/vendor_completions.d/mmtool.fish
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mmtool $(DESTDIR)$(MANPREFIX)/man1/mmtool.1 \
 	    $(DESTDIR)$(DATAROOT)/bash-completion/completions/mmtool \
-	    $(DESTDIR)$(DATAROOT)/zsh/site-functions/_mmtool \
+	    $(DESTDIR)$(ZSHCOMPDIR)/_mmtool \
 	    $(DESTDIR)$(DATAROOT)/fish/vendor_completions.d/mmtool.fish
 
 clean:

@@ -97,6 +97,22 @@ assert_offers() {
 	assert_offers "mmtool peek -f u3" u32 u32le u32be
 }
 
+@test "completions: zsh offers every format and command when a format zstyle is set" {
+	local style
+	for style in "zstyle ':completion:*' format '%d'" \
+		"zstyle ':completion:*:descriptions' format '%B%d%b'" \
+		"zstyle ':completion:*' group-name ''; zstyle ':completion:*' format '-- %d --'"; do
+		run --separate-stderr complete_zsh "mmtool peek -f " "$style"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_output "$FORMATS"
+		run --separate-stderr complete_zsh "mmtool " "$style"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_output "$(printf '%s\n' flush grep help info peek poke)"
+	done
+}
+
 @test "completions: a value after '=' is completed" {
 	assert_offers "mmtool peek --format=u6" u64 u64le u64be
 	assert_offers "mmtool peek --color=" auto always never

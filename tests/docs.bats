@@ -99,6 +99,19 @@ one_source() {
 	assert_line --partial "mmtool peek [-abdeipuv]"
 }
 
+@test "docs: the man page header names the page and its section, 1" {
+	run -0 grep -x '\.Dt [A-Z]* [0-9]' "$MAN"
+	assert_output ".Dt MMTOOL 1"
+	run -0 bash -c "MANWIDTH=80 man -l '$MAN' 2>/dev/null | head -n 1"
+	assert_output --regexp '^MMTOOL\(1\) +.*General Commands Manual +MMTOOL\(1\)$'
+}
+
+@test "docs: every quotation in the man page closes before the next one opens" {
+	run -0 bash -c "mandoc -T ascii -O width=300 '$MAN' | col -bx"
+	refute_output --regexp "\`[^']*\`"
+	assert_output --partial "(\`inf', \`-nan', \`0x1p-3')"
+}
+
 @test "docs: the man page has every section a user looks for" {
 	local s
 	for s in NAME SYNOPSIS DESCRIPTION "NUMBERS AND RANGES" ENVIRONMENT \

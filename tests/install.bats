@@ -123,6 +123,50 @@ installed_local() {
 	assert_line /usr/local/share/zsh/site-functions
 }
 
+@test "install: with PREFIX=/usr the zsh completion goes where Debian's zsh looks" {
+	mk install DESTDIR="$DEST" PREFIX=/usr
+	run files_under "$DEST/usr/share/zsh"
+	assert_output "vendor-completions/_mmtool"
+	cmp "$ROOT/completions/_mmtool" "$DEST/usr/share/zsh/vendor-completions/_mmtool"
+	run zsh -f -c 'print -l $fpath'
+	assert_line /usr/share/zsh/vendor-completions
+	mk uninstall DESTDIR="$DEST" PREFIX=/usr
+	run files_under "$DEST"
+	assert_output ""
+}
+
+@test "install: ZSHCOMPDIR moves the zsh completion" {
+	mk install DESTDIR="$DEST" PREFIX=/usr ZSHCOMPDIR=/opt/zsh/functions
+	run files_under "$DEST"
+	assert_line opt/zsh/functions/_mmtool
+	refute_line --partial share/zsh/
+	mk uninstall DESTDIR="$DEST" PREFIX=/usr ZSHCOMPDIR=/opt/zsh/functions
+	run files_under "$DEST"
+	assert_output ""
+}
+
+@test "install: the binary needs popt and PCRE2 as shared libraries, and not libmagic" {
+	run -0 readelf -d "$BIN"
+	assert_line --regexp '\(NEEDED\) +Shared library: \[libpopt\.so\.0\]$'
+	assert_line --regexp '\(NEEDED\) +Shared library: \[libpcre2-8\.so\.0\]$'
+	refute_line --partial libmagic
+}
+
+@test "install: warnings are errors in make check and check-sanitize, not in a plain make" {
+	run -0 mk -s --eval 'show-warn: ; @echo $(WARN)' show-warn
+	assert_output --regexp '(^| )-Wall -Wextra( |$)'
+	refute_output --partial -Werror
+	# The sub-makes, echoed, not run: check builds what it tests with
+	# -Werror, and check-sanitize and check-full are make check.
+	run -0 mk -n check MAKE=echo
+	assert_line --regexp '(^| )WERROR=-Werror( |$)'
+	local target
+	for target in check-sanitize check-full; do
+		run -0 mk -n "$target" MAKE=echo
+		assert_line --regexp '^(SANITIZE=1 )?check$'
+	done
+}
+
 @test "install: fish loads the installed file from XDG_DATA_DIRS" {
 	mk install DESTDIR="$DEST" PREFIX=/usr/local
 	# fish autoloads completions only for a command it can find.

@@ -52,18 +52,23 @@ complete_fish() {
 }
 
 # zsh: start an interactive zsh on a pseudo-terminal (zpty), load our file
-# by compinit from fpath, type LINE and TAB, and record every match that
-# compadd is given.  The compinit dump is kept for the whole test file.
+# by compinit from fpath, run the zsh code STYLES (zstyle settings, as a
+# user's .zshrc has them), type LINE and TAB, and record every match that
+# compadd is given.  What the completion wrote on stderr is passed on to
+# stderr.  The compinit dump is kept for the whole test file.
 complete_zsh() {
 	local dir=${BATS_FILE_TMPDIR:-$BATS_TEST_TMPDIR}/zsh.$$.$RANDOM
 	mkdir -p "$dir"
+	printf '%s\n' "${2:-}" >"$dir/styles.zsh"
 	# Sourced by the interactive zsh (typed text would trip over TABs).
 	cat >"$dir/init.zsh" <<-'EOF'
 		PS1= PROMPT= RPROMPT=
+		exec 2>>$MMTOOL_ZOUT/stderr
 		fpath=($MMTOOL_COMPLETIONS $fpath)
 		autoload -Uz compinit
 		compinit -u -C -d $MMTOOL_ZDUMP
 		zstyle ':completion:*' insert-tab false
+		. $MMTOOL_ZOUT/styles.zsh
 		bindkey '^I' complete-word
 		# Record what is offered; -O, -A and -D only ask, so pass them on.
 		compadd() {
@@ -89,6 +94,7 @@ complete_zsh() {
 		zpty -w -n z "$1"
 		for i in {1..1500}; do [[ -e $MMTOOL_ZOUT/done ]] && break; sleep 0.02; done
 		zpty -d z
+		[[ -s $MMTOOL_ZOUT/stderr ]] && cat $MMTOOL_ZOUT/stderr >&2
 		[[ -e $MMTOOL_ZOUT/done ]] || { print -u2 "zsh: the completion did not finish"; exit 4; }
 		[[ -e $MMTOOL_ZOUT/hits ]] && cat $MMTOOL_ZOUT/hits
 		exit 0
