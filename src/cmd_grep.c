@@ -22,8 +22,8 @@
  * - Reading: every file is read with pread(2) in 256 KiB chunks (map.c),
  *   unless --mmap: then it is mapped, a window at a time.  Reading costs a
  *   copy, but a mapping costs page faults, and on some virtual machines
- *   many times more: measured side by side (bench/RESULTS.md), reading was
- *   as fast or faster on every shape but one large file cached whole.
+ *   many times more: reading a tree was 8 times faster, a file cached in
+ *   small pages 4 times, one cached in huge pages 1.2 times slower.
  */
 #include <dirent.h>
 #include <errno.h>
