@@ -33,8 +33,8 @@ _mmtool_opts()
 		flags+=' -x --hex -E --regex -i --ignore-case --overlap
 			-H --with-filename --no-filename -c --count
 			-l --files-with-matches -q --quiet -0 --null --json
-			-r --recursive --lock'
-		valued='-e --regexp -m --max-count --range --radix -C --context'
+			-r --recursive --lock --mmap --no-mmap'
+		valued='-e --regexp -m --max-count --range --radix -C --context -j --threads'
 		;;
 	flush)
 		flags+=' --async --data --drop'

@@ -3,49 +3,55 @@
  * mmtool grep [OPTIONS] -e PATTERN [-e PATTERN]... [FILE...]
  *
  * Print the byte offset of every match: literal bytes, hex with wildcards,
- * or PCRE2 over bytes.  Files are walked window by window (map_walk), pipes
- * read in chunks; search.c finds each match once across the seams.  A large
- * file is also searched from its end by a second thread (grep_par.c); -C
- * and --json, which print bytes from the chunk in hand, stay on one core.
+ * or PCRE2 over bytes (search.c).  The engine, in the order it runs:
  *
- * Test hooks (environment): MMTOOL_GREP_KERNEL=avx2|sse2|scalar forces the
- * literal kernel; MMTOOL_GREP_SPLIT=N uses the second thread for files of
- * N bytes or more (even on one CPU); MMTOOL_GREP_WINDOW=N sets its window;
- * MMTOOL_GREP_JOB_CAP=N bounds its pool of matches; MMTOOL_GREP_WORKER_FIRST=1
- * lets the worker take every window before the main thread starts, so that
- * the joining of its windows is exercised at every seam.
+ * - The operands become a list of files: each FILE named, and under -r the
+ *   regular files of each directory, collected first by a walk in name
+ *   order that follows no symbolic link (grep_walk).
+ * - One job of the worker pool (pool.c) per file: it opens the file,
+ *   searches it and keeps what it would print in its slot; the calling
+ *   thread prints the slots in file order.  A stream is searched by the
+ *   calling thread when its turn comes; so is a file larger than
+ *   its range size, by a pool of its own with one job per range of it.
+ * - Seams: a job decides the match starts in its range [a, b), reading past
+ *   b as far as a match can reach.  The calling thread carries x, where the
+ *   next match may start after the matches printed so far; when a job's
+ *   first match starts before x (a match straddled the seam), or the job
+ *   could not hold all its output, the calling thread searches on from x
+ *   itself.  So the output is that of one scan from the start, for every -j.
+ * - Reading: every file is read with pread(2) in 256 KiB chunks (map.c),
+ *   unless --mmap: then it is mapped, a window at a time.  Reading costs a
+ *   copy, but a mapping costs page faults, and on some virtual machines
+ *   many times more: reading a tree was 8 times faster, a file cached in
+ *   small pages 4 times, one cached in huge pages 1.2 times slower.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "dump.h"
-#include "grep_par.h"
+#include "json.h"
 #include "msg.h"
 #include "out.h"
+#include "pool.h"
 #include "search.h"
 
 /*
- * Below this a file is searched on one core: starting the thread and
- * joining the windows costs more than the second core saves.
+ * Larger files are searched in ranges of this size, each one pool job; a
+ * regex's are small enough to be one read of map_walk, so that its seams
+ * (mmtool(1)) lie every 2 MiB however the file is read.
  */
-#define GREP_SPLIT_MIN ((uint64_t)8 << 20)
-/*
- * A file is cut into about this many windows, each 1 to 32 MiB and at least
- * 8 times what a window must re-read on either side (a regex's 256 KiB).
- */
-#define GREP_WINDOWS 8
-#define GREP_WINDOW_MIN ((uint64_t)1 << 20)
-/* The worker's pool: 256 Ki matches (4 MiB); past that the main thread goes on. */
-#define GREP_JOB_CAP ((size_t)1 << 18)
-/* grep_main_feed's "the worker has the rest". */
-#define GREP_OWN_END 1000
+#define GREP_RANGE ((uint64_t)16 << 20)
+#define GREP_RANGE_REGEX ((uint64_t)2 << 20)
+/* Jobs run ahead of the oldest not yet printed, per thread. */
+#define GREP_AHEAD 16
+#define GREP_THREADS_MAX 1024
 /* -C N: the context comes from the chunk overlap, which map_walk bounds. */
 #define GREP_CONTEXT_MAX ((uint64_t)1 << 20)
 
@@ -54,8 +60,15 @@
 struct grep_opts {
 	const char **pats;	/* -e, POPT_ARG_ARGV: malloc'd array of malloc'd strings */
 	int hex, regex, icase, overlap, with_name, count, list, quiet;
-	int null, json, recursive, lock;
-	const char *max_count, *range, *radix, *context;
+	int null, json, recursive, lock, mmap;
+	const char *max_count, *range, *radix, *context, *threads;
+};
+
+/* A file to search: a FILE operand, or one found under -r. */
+struct grep_entry {
+	size_t name;		/* offset of its path in grep.names */
+	int err;		/* errno of a directory the walk could not read */
+	int walked;		/* found under -r: a symbolic link is not followed */
 };
 
 struct grep {
@@ -69,32 +82,67 @@ struct grep {
 	char term;		/* '\n', or '\0' with -0 */
 	struct num_range range;
 	int have_range;
+	unsigned threads;
+	uint64_t range_size;	/* GREP_RANGE or GREP_RANGE_REGEX */
+	struct grep_entry *ents;
+	size_t nents, capents;
+	char *names;		/* the paths, NUL-terminated, one after another */
+	size_t nameslen, namescap;
 	int status;		/* the worst so far */
 	int found;		/* a match anywhere */
-	int quit;		/* -q found one: stop everything */
-	/* The file being searched. */
-	const char *path;	/* for messages */
-	const char *name;	/* for output */
-	char *json_name;	/* name as a JSON string, quotes included */
-	uint64_t count;
-	int file_stop;		/* -l found one, or -m reached */
-	/* Re-joining a worker window (grep_drain). */
-	struct grep_par *sync_par;
-	size_t sync_k;
-	int synced;
-	size_t sync_j;
-	uint64_t sync_x;
-	/* The second core. */
-	int threads, worker_first;
-	uint64_t split_min, wsize;
-	size_t job_cap;
-	struct grep_par_worker *worker;
-	struct grep_par par;
-	int par_ready;		/* par.sc and par.pool are allocated */
-	struct dump dump;
+	int quit;		/* -q found one, or output failed: stop everything */
 };
 
-/* ---- output ------------------------------------------------------------- */
+/* What a search of the starts in [from, limit) of a file left. */
+struct grep_result {
+	uint64_t n;		/* matches */
+	uint64_t first;		/* the first one's offset */
+	uint64_t resume;	/* where a search must go on from */
+	int full;		/* stopped at `resume`: the output had no room */
+	int rc;			/* 0, a map error (< 0) or a search_status */
+	char msg[200];		/* a search_status's text */
+};
+
+/* One job's result and what it would print. */
+struct grep_part {
+	struct grep_result r;
+	struct out out;		/* fd -1: the job stops before it is full */
+};
+
+/* A file job's slot: the file stays open until its turn to print. */
+struct grep_slot {
+	struct grep_part part;
+	struct map_file f;
+	int opened;
+	int open_rc;		/* map_open's error */
+	char msg[256];		/* any other error before the search */
+	int deferred;		/* searched when printed: a stream or a large file */
+	uint64_t lo, hi;	/* what to search: all of it, or --range */
+};
+
+/* The file being printed, on the calling thread. */
+struct grep_file {
+	struct grep *g;
+	const char *path;	/* for messages */
+	const char *name;	/* for output */
+	struct map_file *f;
+	uint64_t lo, hi;
+	uint64_t x;		/* the next match may start here */
+	uint64_t count;
+	int stop;		/* -l found one, -m reached, or an error */
+	int failed;		/* an error was reported */
+};
+
+/* Where one search's matches go. */
+struct grep_sink {
+	const struct grep *g;
+	const char *name;
+	struct out *out;
+	int bounded;		/* out cannot grow: stop when it is full */
+	uint64_t max;		/* stop after this many matches */
+	struct grep_result *r;
+	struct dump dump;
+};
 
 static size_t grep_fmt_u64(char *buf, uint64_t v, unsigned base)
 {
@@ -110,141 +158,30 @@ static size_t grep_fmt_u64(char *buf, uint64_t v, unsigned base)
 	return n;
 }
 
-/* An offset in the chosen radix, written so that OFFSET arguments read it. */
-static void grep_put_offset(struct grep *g, uint64_t off)
+static void grep_put_u64(struct out *o, uint64_t v, char radix)
 {
-	char *w = out_reserve(g->out, 32);
+	char *w = out_reserve(o, 32);
 	size_t n = 0;
 
-	if (g->radix != 'd') {
+	if (radix != 'd') {
 		w[n++] = '0';
-		w[n++] = g->radix;
+		w[n++] = radix;
 	}
-	n += grep_fmt_u64(w + n, off, g->radix == 'x' ? 16 : g->radix == 'o' ? 8 : 10);
-	g->out->len += n;
+	n += grep_fmt_u64(w + n, v, radix == 'x' ? 16 : radix == 'o' ? 8 : 10);
+	o->len += n;
 }
 
-/*
- * Length of the valid UTF-8 sequence at s, or 0 with *bad set to the bytes
- * to replace: the "maximal subpart" of an invalid sequence (Unicode 15,
- * section 3.9), which is also what Python's decoder replaces.
- */
-static size_t grep_utf8(const unsigned char *s, size_t *bad)
+static void grep_put_json(struct grep_sink *k, const struct search_hit *h)
 {
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need;
+	struct json j = { .o = k->out };
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 1;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-	else {
-		*bad = 1;
-		return 0;
-	}
-	for (size_t i = 1; i <= need; i++) {
-		/* The NUL at the end fails the range test, so this stops there. */
-		if (s[i] < lo || s[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		lo = 0x80, hi = 0xbf;
-	}
-	return need + 1;
-}
-
-/*
- * A file name as a JSON string (quotes included), malloc'd.  JSON text must
- * be Unicode: a byte that is not part of valid UTF-8 becomes U+FFFD, so the
- * output parses everywhere; control characters are escaped.
- */
-static char *grep_json_string(const char *name)
-{
-	const unsigned char *s = (const unsigned char *)name;
-	char *buf = malloc(6 * strlen(name) + 3), *w = buf;
-	size_t n, bad;
-
-	if (!buf)
-		return NULL;
-	*w++ = '"';
-	while (*s) {
-		if (!(n = grep_utf8(s, &bad))) {
-			memcpy(w, "\\ufffd", 6);
-			w += 6;
-			s += bad;
-		} else if (n > 1) {
-			memcpy(w, s, n);
-			w += n;
-			s += n;
-		} else {
-			const char *esc = NULL;
-
-			switch (*s) {
-			case '"': esc = "\\\""; break;
-			case '\\': esc = "\\\\"; break;
-			case '\b': esc = "\\b"; break;
-			case '\f': esc = "\\f"; break;
-			case '\n': esc = "\\n"; break;
-			case '\r': esc = "\\r"; break;
-			case '\t': esc = "\\t"; break;
-			}
-			if (esc) {
-				memcpy(w, esc, 2);
-				w += 2;
-			} else if (*s < 0x20 || *s == 0x7f) {
-				w[0] = '\\', w[1] = 'u', w[2] = '0', w[3] = '0';
-				w[4] = "0123456789abcdef"[*s >> 4];
-				w[5] = "0123456789abcdef"[*s & 15];
-				w += 6;
-			} else {
-				*w++ = (char)*s;
-			}
-			s++;
-		}
-	}
-	*w++ = '"';
-	*w = '\0';
-	return buf;
-}
-
-static void grep_put_hex(struct grep *g, const unsigned char *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	while (n) {
-		size_t take = n < 4096 ? n : 4096;
-		char *w = out_reserve(g->out, 2 * take);
-
-		for (size_t i = 0; i < take; i++) {
-			w[2 * i] = digits[p[i] >> 4];
-			w[2 * i + 1] = digits[p[i] & 15];
-		}
-		g->out->len += 2 * take;
-		p += take;
-		n -= take;
-	}
-}
-
-static void grep_put_json(struct grep *g, const struct search_hit *h)
-{
-	char *w;
-
-	out_str(g->out, "{\"file\":");
-	out_str(g->out, g->json_name);
-	out_str(g->out, ",\"offset\":");
-	w = out_reserve(g->out, 24);
-	g->out->len += grep_fmt_u64(w, h->off, 10);
-	out_str(g->out, ",\"length\":");
-	w = out_reserve(g->out, 24);
-	g->out->len += grep_fmt_u64(w, h->len, 10);
-	out_str(g->out, ",\"hex\":\"");
-	grep_put_hex(g, h->buf + (h->off - h->buf_off), h->len);
-	out_str(g->out, "\"}");
-	out_char(g->out, g->term);
+	out_char(k->out, '{');
+	json_bytes(&j, "file", k->name, strlen(k->name));
+	json_u64(&j, "offset", h->off);
+	json_u64(&j, "length", h->len);
+	json_hex(&j, "hex", h->buf + (h->off - h->buf_off), h->len);
+	out_char(k->out, '}');
+	out_char(k->out, k->g->term);
 }
 
 /*
@@ -252,269 +189,218 @@ static void grep_put_json(struct grep *g, const struct search_hit *h)
  * them, cut where the searched data (the file, or --range) ends.  search.c
  * keeps that much around every match it reports.
  */
-static void grep_put_context(struct grep *g, const struct search_hit *h)
+static void grep_put_context(struct grep_sink *k, const struct search_hit *h)
 {
 	struct dump_opts o = { .group = 2 };
+	size_t margin = k->g->margin;
 	uint64_t end = h->buf_off + h->buf_len, lo, hi = h->off + h->len;
 
-	lo = h->off - h->buf_off > g->margin ? h->off - g->margin : h->buf_off;
-	hi = end - hi > g->margin ? hi + g->margin : end;
-	if (dump_init(&g->dump, DUMP_XXD, &o, g->out, lo))
+	lo = h->off - h->buf_off > margin ? h->off - margin : h->buf_off;
+	hi = end - hi > margin ? hi + margin : end;
+	if (dump_init(&k->dump, DUMP_XXD, &o, k->out, lo))
 		return;
-	dump_feed(&g->dump, h->buf + (lo - h->buf_off), (size_t)(hi - lo));
-	dump_finish(&g->dump);
+	dump_feed(&k->dump, h->buf + (lo - h->buf_off), (size_t)(hi - lo));
+	dump_finish(&k->dump);
 }
 
 /*
- * One match, in file order.  h is NULL for a match from the worker's list
- * (then neither -C nor --json is on).  Returns nonzero to stop the file.
+ * At most how many bytes a match prints: xxd lines are under 80 bytes,
+ * and dump.c reserves room for its longest line before each.
  */
-static int grep_emit(struct grep *g, uint64_t off, const struct search_hit *h)
+static size_t grep_record_max(const struct grep_sink *k, const struct search_hit *h)
 {
-	g->count++;
-	g->found = 1;
-	if (g->o.quiet) {
-		g->quit = 1;
-		return 1;
-	}
-	if (g->o.list) {
-		out_str(g->out, g->name);
-		out_char(g->out, g->term);
-		g->file_stop = 1;
-		return 1;
-	}
-	if (!g->o.count) {
-		if (g->o.json) {
-			grep_put_json(g, h);
-		} else {
-			if (g->show_name) {
-				out_str(g->out, g->name);
-				out_char(g->out, ':');
-			}
-			grep_put_offset(g, off);
-			out_char(g->out, g->term);
-			if (g->o.context && h)
-				grep_put_context(g, h);
-		}
-	}
-	if (g->count >= g->max) {
-		g->file_stop = 1;
-		return 1;
-	}
-	return 0;
+	const struct grep *g = k->g;
+	size_t name = strlen(k->name);
+
+	if (g->o.json)
+		return 6 * name + 2 * h->len + 96;
+	return name + 48 + (g->o.context ? (h->len + 2 * g->margin) / 16 * 80 + 1400 : 0);
 }
 
-/* The scan's callback on the main thread. */
 static int grep_hit(void *ctx, const struct search_hit *h)
 {
-	struct grep *g = ctx;
-	uint64_t x;
+	struct grep_sink *k = ctx;
+	const struct grep *g = k->g;
+	struct grep_result *r = k->r;
 
-	if (grep_emit(g, h->off, h))
+	if (k->bounded && !g->o.count && !g->o.list && !g->o.quiet &&
+	    grep_record_max(k, h) > OUT_BUF_SIZE - k->out->len) {
+		r->full = 1;
+		r->resume = h->off;
 		return 1;
-	if (g->sync_par) {
-		x = search_after(g->s, h->off, h->len);
-		if (grep_par_sync(g->sync_par, g->sync_k, x, &g->sync_j)) {
-			g->synced = 1;
-			g->sync_x = x;
-			return 1;
-		}
 	}
-	return 0;
-}
-
-/* ---- searching one file ------------------------------------------------- */
-
-/* The main thread's walk over a file shared with the worker. */
-struct grep_main_walk {
-	struct grep *g;
-	struct search_scan *sc;
-	size_t keep;		/* the walk's: each chunk re-reads as much of the last */
-};
-
-/* Before each chunk, take the windows it holds, as far as the worker left them. */
-static int grep_main_feed(void *ctx, const unsigned char *p, size_t n,
-			  uint64_t pos)
-{
-	struct grep_main_walk *mw = ctx;
-
-	/* The starts this chunk decides; the last keep bytes begin the next. */
-	mw->sc->limit = grep_par_own(mw->g->worker, &mw->g->par,
-				     n > mw->keep ? pos + n - mw->keep : pos + n);
-	if (pos >= mw->sc->limit)
-		return GREP_OWN_END;
-	return search_feed(mw->sc, p, n, pos);
+	if (!r->n++)
+		r->first = h->off;
+	if (g->o.quiet || g->o.list)
+		return 1;
+	if (g->o.json) {
+		grep_put_json(k, h);
+	} else if (!g->o.count) {
+		if (g->show_name) {
+			out_str(k->out, k->name);
+			out_char(k->out, ':');
+		}
+		grep_put_u64(k->out, h->off, g->radix);
+		out_char(k->out, g->term);
+		if (g->o.context)
+			grep_put_context(k, h);
+	}
+	return r->n >= k->max;
 }
 
 /*
- * Decide the starts in [from, limit) of [floor, hi) on this thread and
- * print their matches; *resume gets where a following scan must go on.
- * The walk reaches past limit only as far as a match starting before it
- * can.  With `shared`, the limit is instead the worker's first window,
- * wherever that turns out to be.  Returns 0 or an exit status after
- * reporting.
+ * Search the starts in [from, limit) of the part [lo, hi) of f, reading
+ * past limit only as far as a match beginning before it can reach.
  */
-static int grep_direct(struct grep *g, struct map_file *f, uint64_t floor,
-		       uint64_t from, uint64_t hi, uint64_t limit, int shared,
-		       uint64_t *resume)
+static void grep_scan(struct grep_sink *k, struct map_file *f, uint64_t lo,
+		      uint64_t hi, uint64_t from, uint64_t limit)
 {
+	const struct grep *g = k->g;
+	struct grep_result *r = k->r;
 	struct search_scan sc;
 	size_t keep = search_walk_keep(g->s, g->margin);
-	struct grep_main_walk mw = { .g = g, .sc = &sc, .keep = keep };
-	uint64_t start = search_data_start(g->s, from, g->margin, floor);
-	uint64_t end = hi, reach = search_walk_keep(g->s, 0) + g->margin;
-	char msg[256];
+	uint64_t start = search_data_start(g->s, from, g->margin, lo);
+	uint64_t reach = search_walk_keep(g->s, 0) + g->margin;
+	uint64_t end = limit < hi && hi - limit > reach ? limit + reach : hi;
 	int rc;
 
-	if (limit < hi && hi - limit > reach)
-		end = limit + reach;
+	memset(r, 0, sizeof *r);
+	r->first = UINT64_MAX;
 	rc = search_scan_init(&sc, g->s, from, limit,
 			      end == hi && !f->stream ? hi : UINT64_MAX,
-			      g->margin, grep_hit, g);
-	if (rc)
-		return mm_error("grep", g->path, "out of memory");
+			      g->margin, grep_hit, k);
+	if (rc) {
+		r->rc = rc;
+		snprintf(r->msg, sizeof r->msg, "out of memory");
+		return;
+	}
 	rc = map_walk(f, start, end == UINT64_MAX ? UINT64_MAX : end - start,
-		      keep, shared ? grep_main_feed : search_feed,
-		      shared ? (void *)&mw : (void *)&sc);
+		      keep, search_feed, &sc);
 	if (rc == 0)
 		rc = search_finish(&sc, end == hi);
-	*resume = search_resume(&sc);
-	if (rc == SEARCH_STOPPED || rc == GREP_OWN_END)
-		rc = 0;
-	else if (rc < 0)
-		rc = cmd_map_error("grep", g->path, rc);
-	else if (rc)
-		rc = mm_error("grep", g->path, "%s",
-			      search_strerror(&sc, rc, msg, sizeof msg));
+	/* A regex match that may run on past what was read: as at a seam. */
+	if (rc == 0 && sc.too_long && search_resume(&sc) < limit)
+		rc = SEARCH_ELONG;
+	if (!r->full)
+		r->resume = search_resume(&sc);
+	r->rc = rc == SEARCH_STOPPED ? 0 : rc;
+	if (r->rc > 0)
+		search_strerror(&sc, r->rc, r->msg, sizeof r->msg);
 	search_scan_free(&sc);
-	return rc;
+}
+
+/* A job's search of [from, limit) into its own bounded output. */
+static void grep_part_scan(const struct grep *g, const char *name,
+			   struct map_file *f, uint64_t lo, uint64_t hi,
+			   uint64_t from, uint64_t limit, struct grep_part *p)
+{
+	struct grep_sink k = { .g = g, .name = name, .out = &p->out,
+			       .bounded = 1, .max = g->max, .r = &p->r };
+
+	out_init(&p->out, -1);
+	grep_scan(&k, f, lo, hi, from, limit);
+}
+
+static void grep_report(struct grep_file *fs, const struct grep_result *r)
+{
+	struct grep *g = fs->g;
+	int rc = r->rc < 0 ? cmd_map_error("grep", fs->path, r->rc)
+			   : mm_error("grep", fs->path, "%s", r->msg);
+
+	g->status = mm_worst(g->status, rc);
+	fs->stop = fs->failed = 1;
+}
+
+/* Count matches just printed; stop the file where a search stopped it. */
+static void grep_add(struct grep_file *fs, const struct grep_result *r)
+{
+	const struct grep *g = fs->g;
+
+	fs->count += r->n;
+	if (r->rc)
+		grep_report(fs, r);
+	else if (fs->count && (g->o.list || g->o.quiet || fs->count >= g->max))
+		fs->stop = 1;
+}
+
+/* The calling thread searches the starts in [x, limit), printing directly. */
+static void grep_direct(struct grep_file *fs, uint64_t limit)
+{
+	struct grep_result r;
+	struct grep_sink k = { .g = fs->g, .name = fs->name, .out = fs->g->out,
+			       .max = fs->g->max - fs->count, .r = &r };
+
+	grep_scan(&k, fs->f, fs->lo, fs->hi, fs->x, limit);
+	fs->x = r.resume;
+	grep_add(fs, &r);
 }
 
 /*
- * Print worker window k in order.  *x is where the scan before it would go
- * on, and gets where the scan after it must.  Until the window's list takes
- * over (a match crossed into it, or a regex could not be decided before
- * it), this thread scans on itself.
+ * Print a job's result for the starts up to limit, in order.  It stands
+ * only if its first match starts at or after x, and only if all its
+ * matches count (-m); otherwise this thread searches again from x.
  */
-static int grep_drain(struct grep *g, struct map_file *f, size_t k,
-		      uint64_t *x)
+static void grep_take(struct grep_file *fs, struct grep_part *p, uint64_t limit)
 {
-	struct grep_par *p = &g->par;
-	const struct grep_par_win *win = &p->win[k];
-	const struct grep_par_mark *mk = p->pool + win->first;
-	uint64_t end = grep_par_start_of(p, k + 1), r;
-	size_t j;
-	int rc;
+	const struct grep_result *r = &p->r;
 
-	if (!grep_par_sync(p, k, *x, &j)) {
-		g->sync_par = p;
-		g->sync_k = k;
-		g->synced = 0;
-		rc = grep_direct(g, f, p->lo, *x, p->hi, end, 0, &r);
-		g->sync_par = NULL;
-		if (rc || g->file_stop || g->quit)
-			return rc;
-		if (!g->synced) {
-			*x = r;
-			return 0;
-		}
-		j = g->sync_j;
-		*x = g->sync_x;
+	if (fs->stop)
+		return;
+	if (r->n && (r->first < fs->x || fs->count + r->n > fs->g->max)) {
+		grep_direct(fs, limit);
+		return;
 	}
-	for (; j < win->n; j++) {
-		if (grep_emit(g, mk[j].off, NULL))
-			return 0;
-		*x = search_after(g->s, mk[j].off, (size_t)mk[j].len);
-	}
-	if (win->resume > *x)
-		*x = win->resume;
-	if (win->complete)
-		return 0;
-	/* The pool was full, or the worker met an error: go on from there. */
-	rc = grep_direct(g, f, p->lo, *x, p->hi, end, 0, &r);
-	*x = r;
-	return rc;
+	out_write(fs->g->out, p->out.buf, p->out.len);
+	if (r->resume > fs->x)
+		fs->x = r->resume;
+	grep_add(fs, r);
+	if (r->full && !fs->stop)
+		grep_direct(fs, limit);
 }
 
-/* Set up g->par for [lo, hi) of f; nonzero if that cannot be done. */
-static int grep_par_prepare(struct grep *g, struct map_file *f, uint64_t lo,
-			    uint64_t hi)
+static int grep_range_run(void *ctx, size_t job, void *slot)
 {
-	struct grep_par *p = &g->par;
-	uint64_t ws = g->wsize, page = map_page_size();
-	size_t nwin;
-	void *grown;
+	struct grep_file *fs = ctx;
+	uint64_t a = fs->lo + job * fs->g->range_size;
+	uint64_t b = fs->hi - a > fs->g->range_size ? a + fs->g->range_size : fs->hi;
 
-	if (!g->par_ready) {
-		p->pool = malloc(g->job_cap * sizeof *p->pool);
-		if (!p->pool || search_scan_init(&p->sc, g->s, 0, 0, 0, 0, NULL, NULL)) {
-			free(p->pool);
-			p->pool = NULL;
-			return -1;
-		}
-		p->cap = g->job_cap;
-		g->par_ready = 1;
-	}
-	if (!ws) {
-		uint64_t keep = search_walk_keep(g->s, 0), min = 8 * keep;
-		/* How far before its first start a window is read (regex: keep). */
-		uint64_t behind = MAP_WINDOW - search_data_start(g->s, MAP_WINDOW, 0, 0);
-		/*
-		 * With what it re-reads either side, a window is one mapping.
-		 * At its largest, for a literal, it is one of the main thread's
-		 * windows, which begin every MAP_WINDOW - keep bytes (map_walk):
-		 * on one grid, the main thread does not claim a whole window of
-		 * the worker's for the few bytes its own runs past it.
-		 */
-		uint64_t max = MAP_WINDOW - keep - behind;
-
-		min = min < GREP_WINDOW_MIN ? GREP_WINDOW_MIN : min;
-		ws = (hi - lo) / GREP_WINDOWS;
-		ws = ws < min ? min : ws;
-		ws = (ws + page - 1) / page * page;
-		ws = ws > max ? max : ws;
-	}
-	nwin = (size_t)((hi - lo + ws - 1) / ws);
-	if (nwin > p->nwin) {
-		if (!(grown = realloc(p->win, nwin * sizeof *p->win)))
-			return -1;
-		p->win = grown;
-	}
-	p->nwin = nwin;
-	p->f = f;
-	p->s = g->s;
-	p->lo = lo;
-	p->hi = hi;
-	p->wsize = ws;
+	grep_part_scan(fs->g, fs->name, fs->f, fs->lo, fs->hi, a, b, slot);
 	return 0;
 }
 
-static int grep_search(struct grep *g, struct map_file *f, uint64_t lo,
-		       uint64_t hi)
+static int grep_range_emit(void *ctx, size_t job, void *slot, int run_rc)
 {
-	struct grep_par *p = &g->par;
-	uint64_t x;
-	int rc;
+	struct grep_file *fs = ctx;
+	uint64_t a = fs->lo + job * fs->g->range_size;
 
-	if (!g->threads || f->stream || !f->mappable || hi - lo < g->split_min ||
-	    hi - lo < 2 || grep_par_prepare(g, f, lo, hi) ||
-	    grep_par_start(&g->worker, p))
-		return grep_direct(g, f, lo, lo, hi, UINT64_MAX, 0, &x);
-	if (g->worker_first)
-		grep_par_idle(g->worker, p);
-	rc = grep_direct(g, f, lo, lo, hi, UINT64_MAX, 1, &x);
-	/* Now p->m == p->L: every window from p->m on is the worker's. */
-	for (size_t k = p->m; k < p->nwin && !rc && !g->file_stop && !g->quit; k++) {
-		grep_par_wait(g->worker, p, k);
-		rc = grep_drain(g, f, k, &x);
-	}
-	grep_par_finish(g->worker, p, 1);
-	return rc;
+	(void)run_rc;
+	grep_take(fs, slot, fs->hi - a > fs->g->range_size ? a + fs->g->range_size : fs->hi);
+	return fs->stop || fs->g->out->err;
 }
 
-/* [lo, hi) to search in f: all of it, or --range. */
-static int grep_bounds(struct grep *g, const struct map_file *f, uint64_t *lo,
-		       uint64_t *hi)
+/* A stream, from start to end; a large file, one pool job a range. */
+static void grep_deferred(struct grep_file *fs)
+{
+	static const struct pool_ops ops = {
+		.run = grep_range_run, .emit = grep_range_emit,
+	};
+	struct grep *g = fs->g;
+	int rc;
+
+	if (fs->f->stream) {
+		grep_direct(fs, fs->hi);
+		return;
+	}
+	rc = pool_run((size_t)((fs->hi - fs->lo - 1) / g->range_size + 1),
+		      g->threads, sizeof(struct grep_part),
+		      GREP_AHEAD * g->threads, &ops, fs);
+	if (rc < 0)
+		g->status = mm_worst(g->status, mm_error("grep", fs->path, "%s", strerror(-rc)));
+}
+
+/* [lo, hi) to search in f: all of it, or --range; nonzero with msg if bad. */
+static int grep_bounds(const struct grep *g, const struct map_file *f,
+		       uint64_t *lo, uint64_t *hi, char *msg, size_t len)
 {
 	const struct num_range *r = &g->range;
 	enum num_err e;
@@ -526,77 +412,166 @@ static int grep_bounds(struct grep *g, const struct map_file *f, uint64_t *lo,
 	if (f->stream) {
 		if ((r->start_given && r->start.from_end) ||
 		    (!r->is_length && r->end_given && r->end.from_end))
-			return mm_error("grep", g->path,
-					"a negative RANGE needs a file with a known size");
+			return snprintf(msg, len, "a negative RANGE needs a file with a known size");
 		*lo = r->start_given ? r->start.mag : 0;
 		if (r->is_length)
 			*hi = r->end.mag > UINT64_MAX - *lo ? UINT64_MAX : *lo + r->end.mag;
 		else if (r->end_given)
 			*hi = r->end.mag;
 		if (*hi < *lo)
-			return mm_error("grep", g->path, "bad RANGE '%s': %s",
-					g->o.range, num_strerror(NUM_BACKWARDS));
+			return snprintf(msg, len, "bad RANGE '%s': %s", g->o.range,
+					num_strerror(NUM_BACKWARDS));
 		return 0;
 	}
 	e = num_resolve_range(r, f->size, lo, hi);
 	if (e)
-		return mm_error("grep", g->path, "bad RANGE '%s': %s (size %llu)",
-				g->o.range, num_strerror(e),
-				(unsigned long long)f->size);
+		return snprintf(msg, len, "bad RANGE '%s': %s (size %llu)", g->o.range,
+				num_strerror(e), (unsigned long long)f->size);
 	return 0;
 }
 
-/* open_flags: MAP_OPEN_NOFOLLOW for a file met in a directory walk. */
-static void grep_file(struct grep *g, const char *path, int open_flags)
+static const char *grep_path(const struct grep *g, size_t i)
 {
-	struct map_file f;
-	uint64_t lo, hi;
-	char *w;
-	int rc;
-
-	g->path = path;
-	g->name = strcmp(path, "-") ? path : GREP_STDIN_NAME;
-	if ((rc = cmd_open("grep", path, open_flags, &f))) {
-		g->status = mm_worst(g->status, rc);
-		return;
-	}
-	if ((g->o.lock && (rc = cmd_lock("grep", path, &f, 0))) ||
-	    (rc = grep_bounds(g, &f, &lo, &hi)))
-		goto done;
-	if (g->o.json) {
-		free(g->json_name);
-		if (!(g->json_name = grep_json_string(g->name))) {
-			rc = mm_error("grep", NULL, "out of memory");
-			goto done;
-		}
-	}
-	g->count = 0;
-	g->file_stop = 0;
-	if (g->max && lo < hi)
-		rc = grep_search(g, &f, lo, hi);
-	if (!rc && g->o.count && !g->o.list && !g->o.quiet) {
-		if (g->show_name) {
-			out_str(g->out, g->name);
-			out_char(g->out, ':');
-		}
-		w = out_reserve(g->out, 24);
-		g->out->len += grep_fmt_u64(w, g->count, 10);
-		out_char(g->out, g->term);
-	}
-done:
-	g->status = mm_worst(g->status, rc);
-	map_close(&f);
+	return g->names + g->ents[i].name;
 }
 
-struct grep_entry {
+static const char *grep_name(const char *path)
+{
+	return strcmp(path, "-") ? path : GREP_STDIN_NAME;
+}
+
+/* A pool job: open file i, and search it unless it waits for its turn. */
+static int grep_file_run(void *ctx, size_t job, void *slot)
+{
+	struct grep *g = ctx;
+	struct grep_slot *sl = slot;
+	const struct grep_entry *e = &g->ents[job];
+	const char *path = grep_path(g, job);
+	int std = !strcmp(path, "-"), rc;
+
+	sl->opened = sl->deferred = 0;
+	sl->open_rc = 0;
+	sl->msg[0] = '\0';
+	memset(&sl->part.r, 0, sizeof sl->part.r);
+	out_init(&sl->part.out, -1);
+	if (e->err)
+		return 0;
+	sl->open_rc = map_open(&sl->f, std ? NULL : path, std ? STDIN_FILENO : -1,
+			       e->walked ? MAP_OPEN_NOFOLLOW : 0);
+	if (sl->open_rc)
+		return 0;
+	sl->opened = 1;
+	sl->f.no_map = !g->o.mmap;
+	if (g->o.lock) {
+		do
+			rc = flock(sl->f.fd, LOCK_SH);
+		while (rc < 0 && errno == EINTR);
+		if (rc < 0) {
+			snprintf(sl->msg, sizeof sl->msg, "flock: %s", strerror(errno));
+			return 0;
+		}
+	}
+	if (grep_bounds(g, &sl->f, &sl->lo, &sl->hi, sl->msg, sizeof sl->msg))
+		return 0;
+	if (!g->max || sl->lo >= sl->hi)
+		return 0;
+	if (sl->f.stream || sl->hi - sl->lo > g->range_size)
+		sl->deferred = 1;
+	else
+		grep_part_scan(g, grep_name(path), &sl->f, sl->lo, sl->hi, sl->lo,
+			       sl->hi, &sl->part);
+	return 0;
+}
+
+/* Print file i: its errors, its matches, its count or name. */
+static int grep_file_emit(void *ctx, size_t job, void *slot, int run_rc)
+{
+	struct grep *g = ctx;
+	struct grep_slot *sl = slot;
+	struct grep_file fs = { .g = g, .path = grep_path(g, job), .f = &sl->f,
+				.lo = sl->lo, .hi = sl->hi, .x = sl->lo };
+	int err = g->ents[job].err, rc = 0;
+
+	(void)run_rc;
+	fs.name = grep_name(fs.path);
+	if (err)
+		rc = mm_error("grep", fs.path, "%s", strerror(err));
+	else if (sl->open_rc == -EISDIR)
+		rc = mm_error("grep", fs.path, "is a directory");
+	else if (sl->open_rc)
+		rc = mm_error("grep", fs.path, "%s", strerror(-sl->open_rc));
+	else if (sl->msg[0])
+		rc = mm_error("grep", fs.path, "%s", sl->msg);
+	else if (g->max && sl->lo < sl->hi && sl->deferred)
+		grep_deferred(&fs);
+	else if (g->max && sl->lo < sl->hi)
+		grep_take(&fs, &sl->part, sl->hi);
+	g->status = mm_worst(g->status, rc);
+	if (fs.count)
+		g->found = 1;
+	if (g->o.quiet) {
+		g->quit = fs.count > 0;
+	} else if (g->o.list) {
+		if (fs.count) {
+			out_str(g->out, fs.name);
+			out_char(g->out, g->term);
+		}
+	} else if (g->o.count && !rc && !fs.failed) {
+		if (g->show_name) {
+			out_str(g->out, fs.name);
+			out_char(g->out, ':');
+		}
+		grep_put_u64(g->out, fs.count, 'd');
+		out_char(g->out, g->term);
+	}
+	if (sl->opened)
+		map_close(&sl->f);
+	sl->opened = 0;
+	return g->quit || g->out->err;
+}
+
+static void grep_free_slot(void *ctx, void *slot)
+{
+	struct grep_slot *sl = slot;
+
+	(void)ctx;
+	if (sl->opened)
+		map_close(&sl->f);
+}
+
+/* Add a path to the list; err is the errno of a directory that failed. */
+static int grep_add_entry(struct grep *g, const char *path, int walked, int err)
+{
+	size_t n = strlen(path) + 1;
+	void *grown;
+
+	if (g->nents == g->capents) {
+		g->capents = g->capents ? 2 * g->capents : 64;
+		if (!(grown = realloc(g->ents, g->capents * sizeof *g->ents)))
+			return -1;
+		g->ents = grown;
+	}
+	while (g->namescap - g->nameslen < n) {
+		g->namescap = g->namescap ? 2 * g->namescap : 4096;
+		if (!(grown = realloc(g->names, g->namescap)))
+			return -1;
+		g->names = grown;
+	}
+	memcpy(g->names + g->nameslen, path, n);
+	g->ents[g->nents++] = (struct grep_entry){ g->nameslen, err, walked };
+	g->nameslen += n;
+	return 0;
+}
+
+struct grep_dirent {
 	char *name;
 	unsigned char type;
 };
 
-static int grep_entry_cmp(const void *a, const void *b)
+static int grep_dirent_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct grep_entry *)a)->name,
-		      ((const struct grep_entry *)b)->name);
+	return strcmp(((const struct grep_dirent *)a)->name,
+		      ((const struct grep_dirent *)b)->name);
 }
 
 static char *grep_join(const char *dir, const char *name)
@@ -613,27 +588,17 @@ static char *grep_join(const char *dir, const char *name)
 	return p;
 }
 
-/*
- * -r: the regular files under dir, in name order so that output is the
- * same every run.  Symbolic links, devices, FIFOs and sockets met on the
- * way are skipped, as GNU grep -r does; a directory is opened O_NOFOLLOW so
- * one swapped for a link meanwhile is not followed either.  The names are
- * read and the directory closed before descending: depth costs no fds.
- */
-static void grep_dir(struct grep *g, const char *dir, int top)
+/* The names in directory fd, sorted; closes fd.  -1 with errno on failure. */
+static int grep_readdir(int fd, struct grep_dirent **out, size_t *nout)
 {
-	struct grep_entry *ents = NULL, *grown;
+	struct grep_dirent *ents = NULL, *grown;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	DIR *d;
-	int fd;
+	DIR *d = fdopendir(fd);
 
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW));
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		g->status = mm_error("grep", dir, "%s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
+	if (!d) {
+		close(fd);
+		return -1;
 	}
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -650,52 +615,70 @@ static void grep_dir(struct grep *g, const char *dir, int top)
 	}
 	closedir(d);
 	if (ents)
-		qsort(ents, n, sizeof *ents, grep_entry_cmp);
+		qsort(ents, n, sizeof *ents, grep_dirent_cmp);
+	*out = ents;
+	*nout = n;
+	return 0;
+}
+
+/*
+ * -r: the regular files under dir, in name order so that output is the
+ * same every run.  Symbolic links, devices, FIFOs and sockets met on the
+ * way are skipped, as GNU grep -r does, so no loop can be entered; a
+ * directory is opened O_NOFOLLOW so one swapped for a link meanwhile is not
+ * followed either.  The names are read and the directory closed before
+ * descending: depth costs no descriptors.
+ */
+static int grep_walk(struct grep *g, const char *dir, int top)
+{
+	struct grep_dirent *ents = NULL;
+	size_t n = 0;
+	int fd, rc = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW));
+	if (fd < 0 || grep_readdir(fd, &ents, &n))
+		return grep_add_entry(g, dir, 1, errno);
 	for (size_t i = 0; i < n; i++) {
-		char *path = g->quit ? NULL : grep_join(dir, ents[i].name);
+		char *path = rc ? NULL : grep_join(dir, ents[i].name);
 		struct stat st;
 
-		if (path && ents[i].type == DT_UNKNOWN) {
-			ents[i].type = DT_UNKNOWN;
-			if (lstat(path, &st) == 0)
-				ents[i].type = S_ISDIR(st.st_mode) ? DT_DIR :
-					       S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-		}
+		if (!path)
+			rc = -1;
+		else if (ents[i].type == DT_UNKNOWN && lstat(path, &st) == 0)
+			ents[i].type = S_ISDIR(st.st_mode) ? DT_DIR :
+				       S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
 		if (path && ents[i].type == DT_DIR)
-			grep_dir(g, path, 0);
+			rc = grep_walk(g, path, 0);
 		else if (path && ents[i].type == DT_REG)
-			grep_file(g, path, MAP_OPEN_NOFOLLOW);
+			rc = grep_add_entry(g, path, 1, 0);
 		free(path);
 		free(ents[i].name);
 	}
 	free(ents);
+	return rc;
 }
 
-static void grep_operand(struct grep *g, const char *path)
+static int grep_is_dir(const char *path)
 {
 	struct stat st;
 
-	if (g->o.recursive && strcmp(path, "-") && stat(path, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
-		grep_dir(g, path, 1);
-	else
-		grep_file(g, path, 0);
+	return strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* ---- options ------------------------------------------------------------ */
-
-static int grep_cpus(void)
+static int grep_list(struct grep *g, const char *const *files, int n)
 {
-	cpu_set_t set;
+	for (int i = 0; i < n; i++) {
+		int rc = g->o.recursive && grep_is_dir(files[i])
+			? grep_walk(g, files[i], 1) : grep_add_entry(g, files[i], 0, 0);
 
-	if (sched_getaffinity(0, sizeof set, &set) == 0)
-		return CPU_COUNT(&set);
-	return (int)sysconf(_SC_NPROCESSORS_ONLN);
+		if (rc)
+			return mm_error("grep", NULL, "out of memory");
+	}
+	return 0;
 }
 
 static int grep_setup(struct grep *g)
 {
-	const char *env;
 	uint64_t v;
 	int rc;
 
@@ -728,24 +711,17 @@ static int grep_setup(struct grep *g)
 					num_strerror(NUM_BACKWARDS));
 		g->have_range = 1;
 	}
-	g->term = g->o.null ? '\0' : '\n';
-	g->threads = grep_cpus() > 1;
-	g->split_min = GREP_SPLIT_MIN;
-	g->job_cap = GREP_JOB_CAP;
-	if ((env = getenv("MMTOOL_GREP_SPLIT")) && num_parse_u64(env, &v) == NUM_OK) {
-		g->threads = 1;
-		g->split_min = v;
+	g->threads = pool_cpus();
+	if (g->o.threads) {
+		if ((rc = cmd_u64("grep", "--threads", g->o.threads, &v)))
+			return rc;
+		if (v < 1 || v > GREP_THREADS_MAX)
+			return mm_error("grep", NULL, "bad --threads '%s': use 1 to %d",
+					g->o.threads, GREP_THREADS_MAX);
+		g->threads = (unsigned)v;
 	}
-	if ((env = getenv("MMTOOL_GREP_JOB_CAP")) && num_parse_u64(env, &v) == NUM_OK &&
-	    v > 0 && v <= GREP_JOB_CAP)
-		g->job_cap = (size_t)v;
-	if ((env = getenv("MMTOOL_GREP_WINDOW")) && num_parse_u64(env, &v) == NUM_OK &&
-	    v > 0 && v <= MAP_WINDOW)
-		g->wsize = v;
-	g->worker_first = (env = getenv("MMTOOL_GREP_WORKER_FIRST")) && !strcmp(env, "1");
-	/* These print bytes from the chunk in hand, which the worker's list lacks. */
-	if (g->o.json || g->o.context)
-		g->threads = 0;
+	g->term = g->o.null ? '\0' : '\n';
+	g->range_size = g->o.regex ? GREP_RANGE_REGEX : GREP_RANGE;
 	return 0;
 }
 
@@ -755,7 +731,6 @@ static int grep_compile(struct grep *g, const char *const *pats, size_t n)
 		.kind = g->o.regex ? SEARCH_REGEX : g->o.hex ? SEARCH_HEX : SEARCH_LITERAL,
 		.icase = g->o.icase,
 		.overlap = g->o.overlap,
-		.kernel = getenv("MMTOOL_GREP_KERNEL"),
 	};
 	char err[512];
 	size_t bad;
@@ -767,14 +742,9 @@ static int grep_compile(struct grep *g, const char *const *pats, size_t n)
 /* -H / --no-filename, else names when more than one file may be searched. */
 static int grep_show_name(const struct grep *g, const char *const *files, int n)
 {
-	struct stat st;
-
 	if (g->o.with_name >= 0)
 		return g->o.with_name;
-	if (n > 1)
-		return 1;
-	return g->o.recursive && strcmp(files[0], "-") && stat(files[0], &st) == 0 &&
-	       S_ISDIR(st.st_mode);
+	return n > 1 || (g->o.recursive && grep_is_dir(files[0]));
 }
 
 static void grep_free_pats(const char **pats)
@@ -784,6 +754,18 @@ static void grep_free_pats(const char **pats)
 	for (size_t i = 0; pats[i]; i++)
 		free((char *)pats[i]);
 	free(pats);
+}
+
+static int grep_search_all(struct grep *g)
+{
+	static const struct pool_ops ops = {
+		.run = grep_file_run, .emit = grep_file_emit,
+		.free_slot = grep_free_slot,
+	};
+	int rc = pool_run(g->nents, g->threads, sizeof(struct grep_slot),
+			  GREP_AHEAD * g->threads, &ops, g);
+
+	return rc < 0 ? mm_error("grep", NULL, "%s", strerror(-rc)) : g->status;
 }
 
 static int grep_run(int argc, const char **argv)
@@ -826,6 +808,12 @@ static int grep_run(int argc, const char **argv)
 		  "search directories (symbolic links inside are not followed)", NULL },
 		{ "lock", 0, POPT_ARG_NONE, &g.o.lock, 0,
 		  "hold a shared flock(2) on each file while searching", NULL },
+		{ "threads", 'j', POPT_ARG_STRING, &g.o.threads, 0,
+		  "search with N threads (default: the online CPUs)", "N" },
+		{ "mmap", 0, POPT_ARG_VAL, &g.o.mmap, 1,
+		  "map files instead of reading them", NULL },
+		{ "no-mmap", 0, POPT_ARG_VAL, &g.o.mmap, 0,
+		  "read files with read(2) (the default)", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
@@ -863,26 +851,21 @@ static int grep_run(int argc, const char **argv)
 		files = stdin_only;
 		nfiles = 1;
 	}
-	if ((rc = grep_setup(&g)) || (rc = grep_compile(&g, pats, npats)))
+	if ((rc = grep_setup(&g)) || (rc = grep_compile(&g, pats, npats)) ||
+	    (rc = grep_list(&g, files, nfiles)))
 		goto out;
 	out_init(&out, STDOUT_FILENO);
 	g.out = &out;
 	g.show_name = grep_show_name(&g, files, nfiles);
-	for (int i = 0; i < nfiles && !g.quit; i++)
-		grep_operand(&g, files[i]);
+	rc = grep_search_all(&g);
 	out_flush(&out);
-	grep_par_worker_free(g.worker);
-	rc = g.status;
 	if (out.err)
 		rc = MM_EXIT_ERROR;	/* main.c reports it */
 	else if (rc == MM_EXIT_OK && !g.found)
 		rc = MM_EXIT_NO;
 out:
-	if (g.par_ready)
-		search_scan_free(&g.par.sc);
-	free(g.par.pool);
-	free(g.par.win);
-	free(g.json_name);
+	free(g.ents);
+	free(g.names);
 	search_free(g.s);
 	grep_free_pats(g.o.pats);
 	cmd_args_free(&a);

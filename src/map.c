@@ -10,16 +10,12 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "map.h"
 
-/* FACTS.md: read(2) in 256 KiB chunks is the fastest way through a stream. */
-#define MAP_STREAM_CHUNK ((size_t)256 << 10)
-/* What a walk copies out of a window at a time: it stays in the cache. */
-#define MAP_PIECE ((size_t)256 << 10)
+/* read(2) in 256 KiB chunks: large enough to cost few calls, small enough for the cache. */
+#define MAP_READ_CHUNK ((size_t)256 << 10)
 
 size_t map_page_size(void)
 {
@@ -53,12 +49,14 @@ int map_open(struct map_file *f, const char *path, int fd, int flags)
 		fd = open(path, oflags, 0666);
 		if (fd < 0)
 			return -errno;
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	}
 	f->fd = fd;
 	f->writable = (flags & MAP_OPEN_WRITE) != 0;
 	if (fstat(fd, &st) < 0)
 		goto fail;
+	/* Regular files ignore O_NONBLOCK: two calls saved for each of them. */
+	if (path && !S_ISREG(st.st_mode))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	f->mode = st.st_mode;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
@@ -171,7 +169,7 @@ int map_view_sync(struct map_view *v)
  */
 /*
  * Thread-local: SIGBUS is delivered to the thread that faulted, so each
- * thread (grep splits a file in two) jumps back to its own guard.
+ * worker of grep's pool jumps back to its own guard.
  */
 static _Thread_local sigjmp_buf map_jmp;
 static _Thread_local volatile sig_atomic_t map_armed;
@@ -221,149 +219,34 @@ int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx)
 	return rc;
 }
 
+/* The mapped walk's call of fn under map_guard. */
 struct map_walk_call {
 	map_chunk_fn fn;
 	void *ctx;
 	const unsigned char *p;
 	size_t n;
 	uint64_t pos;
-	size_t keep;
-	unsigned char *buf;	/* the copy: keep + piece bytes, or NULL */
-	size_t piece;
-	int mode;		/* MAP_WALK_AUTO, _COPY or _PLACE */
-	int may_copy;		/* a window may be copied out into buf */
 };
 
-/*
- * How windows are read: as map_reads_in_place() finds, or (a test hook,
- * MMTOOL_WALK=copy or MMTOOL_WALK=place in the environment) always one way.
- */
-enum { MAP_WALK_AUTO, MAP_WALK_COPY, MAP_WALK_PLACE };
-
-static int map_walk_mode(void)
-{
-	const char *e = getenv("MMTOOL_WALK");
-
-	return !e ? MAP_WALK_AUTO : !strcmp(e, "copy") ? MAP_WALK_COPY
-		: !strcmp(e, "place") ? MAP_WALK_PLACE : MAP_WALK_AUTO;
-}
-
-/*
- * Copy n bytes of our own mapping at src into dst with the kernel
- * (process_vm_readv(2) on ourselves): 1 if all came, 0 if not (a kernel or
- * seccomp filter without it, or pages the file no longer has).
- */
-static int map_copy_out(unsigned char *dst, const unsigned char *src, size_t n)
-{
-	static int broken;	/* shared by grep's two threads */
-	struct iovec to = { dst, n }, from = { (void *)(uintptr_t)src, n };
-	ssize_t r;
-
-	if (__atomic_load_n(&broken, __ATOMIC_RELAXED))
-		return 0;
-	r = process_vm_readv(getpid(), &to, 1, &from, 1, 0);
-	if (r < 0 && errno != EFAULT)
-		__atomic_store_n(&broken, 1, __ATOMIC_RELAXED);
-	return r == (ssize_t)n;
-}
-
-/*
- * Whether the window reads fast in place.  On our VMs the first user-mode
- * touch of a page of a fresh mapping costs about 0.4 us, and every 8th
- * about 16 us (the hypervisor fills its page tables 8 entries at a time),
- * even when the window is populated; unless the page cache holds the file
- * in 2 MiB folios, which are mapped whole (a file written in one piece):
- * then one touch costs that and the next 511 cost nothing.  So: touch 64
- * pages in a row and count the slow touches, 8 or 1.  Counted, not summed,
- * because another thread's mmap or munmap can stall one touch.  In the
- * middle of the window, since its ends need not fall on a 2 MiB boundary
- * and cannot be mapped whole.  A wrong guess costs speed, never bytes.
- */
-#define MAP_PROBE_PAGES 64
-#define MAP_PROBE_MIN (4 * MAP_PROBE_PAGES * map_page_size())
-static int map_reads_in_place(const unsigned char *p, size_t n)
-{
-	size_t page = map_page_size();
-	int slow = 0;
-
-	if (n < MAP_PROBE_MIN)
-		return 1;
-	p = (const unsigned char *)(((uintptr_t)p + n / 2) & ~(uintptr_t)(page - 1));
-	for (size_t i = 0; i < MAP_PROBE_PAGES; i++) {
-		struct timespec t0, t1;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		(void)*(const volatile unsigned char *)(p + i * page);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		slow += (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) > 4000;
-	}
-	return slow <= 3;
-}
-
-/*
- * One window, read in place, or else in pieces copied out of the mapping
- * by the kernel into a buffer that stays in the cache, each piece starting
- * `keep` bytes before the last one ended.  The kernel's copy does not pay
- * the first-touch cost: grep -c of a 256 MiB file written in 64 KiB pieces
- * took 129 ms read in place and 60 ms copied out (bench/RESULTS.md).
- * Where a copy falls short, the rest of the window is read in place, so a
- * file truncated under us still ends in SIGBUS and MAP_ETRUNC.
- */
 static int map_walk_call(void *arg)
 {
 	struct map_walk_call *c = arg;
-	size_t at = 0, n;
-	int rc;
 
-	if (c->mode == MAP_WALK_PLACE ||
-	    (c->mode == MAP_WALK_AUTO && map_reads_in_place(c->p, c->n)))
-		return c->fn(c->ctx, c->p, c->n, c->pos);
-	/*
-	 * The buffer when a window first needs it: a walk read in place
-	 * allocates nothing (grep's worker walks once a window).  No jump can
-	 * come out of malloc: it does not touch the mapping.
-	 */
-	if (!c->buf && c->may_copy)
-		c->buf = map_alloc_huge(c->keep + c->piece);
-	while (c->buf) {
-		n = c->n - at < c->keep + c->piece ? c->n - at : c->keep + c->piece;
-		if (!map_copy_out(c->buf, c->p + at, n))
-			break;
-		if ((rc = c->fn(c->ctx, c->buf, n, c->pos + at)) || at + n == c->n)
-			return rc;
-		at += n - c->keep;
-	}
-	return c->fn(c->ctx, c->p + at, c->n - at, c->pos + at);
+	return c->fn(c->ctx, c->p, c->n, c->pos);
 }
 
 static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 			   size_t keep, map_chunk_fn fn, void *ctx)
 {
+	struct map_walk_call c = { .fn = fn, .ctx = ctx };
 	struct map_view v;
-	struct map_walk_call c = { .fn = fn, .ctx = ctx, .keep = keep,
-				   .mode = map_walk_mode() };
 	uint64_t pos = off;
 	size_t n;
 	int rc = 0;
 
-	c.piece = MAP_PIECE;
-	/*
-	 * A walk that needs a long overlap (grep -E: 256 KiB) stays in place,
-	 * so that its chunks end where the windows do, every MAP_WINDOW bytes,
-	 * whatever the page cache holds: how long a match may be across a
-	 * seam must not depend on how the file was written (mmtool(1)).
-	 */
-	if (keep > MAP_PIECE / 16)
-		c.mode = MAP_WALK_PLACE;
-	/* No buffer where no window can need one: a short peek starts fast. */
-	c.may_copy = c.mode == MAP_WALK_COPY ||
-		     (c.mode == MAP_WALK_AUTO && end - off >= MAP_PROBE_MIN);
 	while (pos < end) {
 		n = end - pos < MAP_WINDOW ? (size_t)(end - pos) : MAP_WINDOW;
-		/*
-		 * MAP_POPULATE: the kernel maps the whole window in one pass
-		 * instead of taking a fault every 16 pages (bench/RESULTS.md).
-		 */
+		/* One pass of the kernel maps the window, not a fault every 16 pages. */
 		rc = map_view_open(f, pos, n, MAP_VIEW_POPULATE, &v);
 		if (rc)
 			break;
@@ -377,16 +260,15 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 			break;
 		pos += n - keep;
 	}
-	free(c.buf);
 	return rc;
 }
 
-static ssize_t map_read_some(int fd, unsigned char *buf, size_t n)
+static ssize_t map_read_some(int fd, unsigned char *buf, size_t n, int64_t at)
 {
 	ssize_t r;
 
 	do
-		r = read(fd, buf, n);
+		r = at < 0 ? read(fd, buf, n) : pread(fd, buf, n, (off_t)at);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : r;
 }
@@ -401,7 +283,7 @@ static int map_skip(int fd, uint64_t off, unsigned char *buf, size_t cap)
 	if (off <= (uint64_t)INT64_MAX && lseek(fd, (off_t)off, SEEK_CUR) >= 0)
 		return 0;
 	while (off) {
-		r = map_read_some(fd, buf, off < cap ? (size_t)off : cap);
+		r = map_read_some(fd, buf, off < cap ? (size_t)off : cap, -1);
 		if (r <= 0)
 			return (int)r;
 		off -= (uint64_t)r;
@@ -409,21 +291,36 @@ static int map_skip(int fd, uint64_t off, unsigned char *buf, size_t cap)
 	return 0;
 }
 
-static int map_walk_stream(struct map_file *f, uint64_t off, uint64_t len,
-			   size_t keep, map_chunk_fn fn, void *ctx)
+/*
+ * [off, off + len) in chunks of MAP_READ_CHUNK or more read into one buffer, each
+ * starting with the last `keep` bytes of the one before.  A file is read
+ * with pread(2), so that several walks can share its descriptor; a stream
+ * with read(2), skipped up to `off` first.  A file that ends early ends the
+ * walk, as it ends cat.
+ */
+static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
+			 size_t keep, map_chunk_fn fn, void *ctx)
 {
-	unsigned char *buf = malloc(keep + MAP_STREAM_CHUNK);
+	size_t chunk = MAP_READ_CHUNK, carried = 0, n, k;
+	unsigned char *buf;
 	uint64_t pos = off;
-	size_t carried = 0, n, k;
 	ssize_t r;
 	int rc = 0;
 
-	if (!buf)
+	/* At least 16 times what each chunk re-reads, so that costs little. */
+	if (keep > chunk / 16)
+		chunk = keep < MAP_WINDOW / 16 ? 16 * keep : MAP_WINDOW;
+	/* A small file is read whole at once: one read, no second for EOF. */
+	if (!f->stream && len < chunk)
+		chunk = (size_t)len;
+	if (!(buf = malloc(keep + chunk + 1)))
 		return -ENOMEM;
-	rc = map_skip(f->fd, off, buf, keep + MAP_STREAM_CHUNK);
+	if (f->stream)
+		rc = map_skip(f->fd, off, buf, keep + chunk);
 	while (!rc && len) {
-		n = len < MAP_STREAM_CHUNK ? (size_t)len : MAP_STREAM_CHUNK;
-		r = map_read_some(f->fd, buf + carried, n);
+		n = len < chunk ? (size_t)len : chunk;
+		r = map_read_some(f->fd, buf + carried, n,
+				  f->stream ? -1 : (int64_t)(pos + carried));
 		if (r <= 0) {
 			rc = (int)r;
 			break;
@@ -447,11 +344,13 @@ int map_walk(struct map_file *f, uint64_t off, uint64_t len, size_t keep,
 
 	if (keep > MAP_WINDOW / 2)
 		return -EINVAL;
-	if (f->stream || !f->mappable)
-		return map_walk_stream(f, off, len, keep, fn, ctx);
+	if (f->stream)
+		return map_walk_read(f, off, len, keep, fn, ctx);
 	if (off >= f->size)
 		return 0;
 	end = len > f->size - off ? f->size : off + len;
+	if (!f->mappable || f->no_map)
+		return map_walk_read(f, off, end - off, keep, fn, ctx);
 	return map_walk_mapped(f, off, end, keep, fn, ctx);
 }
 
@@ -514,7 +413,7 @@ int map_slurp(int fd, uint64_t limit, unsigned char **out, size_t *n)
 			}
 			buf = grown;
 		}
-		r = map_read_some(fd, buf + len, cap - len);
+		r = map_read_some(fd, buf + len, cap - len, -1);
 		if (r < 0) {
 			free(buf);
 			return (int)r;

@@ -15,9 +15,9 @@
 #define MAP_ETRUNC (-10001)
 
 /*
- * The largest span mapped at once.  FACTS.md: under `ulimit -v 200000`
- * 64 MiB windows map and 256 MiB ones do not; two of these (grep's two
- * threads) plus the program fit in 256 MiB of address space.
+ * The largest span a walk maps at once: one of these per worker of grep's
+ * pool.  Under `ulimit -v 200000` 64 MiB windows map and 256 MiB ones do
+ * not; two of these plus the program fit in 256 MiB of address space.
  */
 #define MAP_WINDOW ((size_t)32 << 20)
 
@@ -35,6 +35,7 @@ struct map_file {
 	int mappable;		/* mmap works: a regular file with a size, or a block device */
 	int stream;		/* read(2) only: pipe, terminal, /proc file, char device */
 	int writable;
+	int no_map;		/* set by the caller: map_walk reads with pread(2) */
 };
 
 /* A mapped span [off, off + len) of a file; p points at byte `off`. */
@@ -89,16 +90,16 @@ int map_view_sync(struct map_view *v);
 int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx);
 
 /*
- * Deliver the bytes [off, off + len) of f to fn in order, in chunks no
- * larger than MAP_WINDOW (len UINT64_MAX: to the end of the file).  Mapped
- * files are walked window by window under map_guard, each window read in
- * place or, where touching its pages is slow, copied out of the mapping by
- * the kernel piece by piece (map.c says when); streams are read.
- * Each chunk after the first starts with the last `keep` bytes of the one
- * before it, so a searcher sees every span of up to keep + 1 bytes whole.
- * fn(ctx, p, n, pos) gets the chunk and the file offset of p[0]; a nonzero
- * return stops the walk and is returned.  A stream is skipped up to `off`
- * by reading.
+ * Deliver the bytes [off, off + len) of f to fn in order (len UINT64_MAX:
+ * to the end of the file).  A mappable file is walked in mapped windows of
+ * at most MAP_WINDOW bytes under map_guard, unless f->no_map: then it is
+ * read with pread(2) in chunks of 256 KiB or 16 * keep (at most
+ * MAP_WINDOW), as a stream is with read(2) (and
+ * skipped up to `off` by seeking or reading).  Each chunk after the first
+ * starts with the last `keep` bytes of the one before, so a searcher sees
+ * every span of up to keep + 1 bytes whole.  fn(ctx, p, n, pos) gets the
+ * chunk and the file offset of p[0]; a nonzero return stops the walk and
+ * is returned.  Several walks may share one file (not a stream) at once.
  */
 typedef int (*map_chunk_fn)(void *ctx, const unsigned char *p, size_t n,
 			    uint64_t pos);

@@ -70,7 +70,6 @@ truncating() {
 	randfile "$T/f" 2000000
 	cp "$T/f" "$T/g"
 	head -c 300000 /dev/urandom | xxd > "$T/p"
-	export MMTOOL_WALK=copy
 	run -0 env LD_PRELOAD="$NOVM" mmtool peek -f hex "$T/f"
 	assert_output "$(xxd -p "$T/f")"
 	run -0 env LD_PRELOAD="$NOVM" mmtool grep -c -x "$(xxd -p -s 1234567 -l 6 "$T/f")" "$T/f"
@@ -89,19 +88,18 @@ PY
 	cmp "$T/f" "$T/g"
 }
 
-@test "faults: grep of a file truncated while mapped: one error line, exit 2" {
+@test "faults: grep --mmap of a file truncated while mapped: one error line, exit 2" {
 	for i in $(seq 20); do
 		randfile "$T/victim" 100000
-		run -2 --separate-stderr truncating mmtool grep needle "$T/victim"
+		run -2 --separate-stderr truncating mmtool grep --mmap needle "$T/victim"
 		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
 	done
 }
 
-@test "faults: a window copied out by the kernel ends the same way when the file shrinks" {
-	export MMTOOL_WALK=copy
+@test "faults: grep --mmap on two threads and peek end the same way when the file shrinks" {
 	for i in $(seq 20); do
 		randfile "$T/victim" 100000
-		run -2 --separate-stderr truncating mmtool grep needle "$T/victim"
+		run -2 --separate-stderr truncating mmtool grep --mmap -j2 needle "$T/victim"
 		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool peek -f hex "$T/victim"

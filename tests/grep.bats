@@ -83,21 +83,32 @@ NEEDLE=4e4545444c45		# "NEEDLE"
 	assert_output ""
 }
 
+# The search core with a byte kernel forced (tests/lib/search_kernels.c).
+search_kernels() {
+	local src=$BATS_TEST_DIRNAME/../src
+	cc -O2 -D_GNU_SOURCE -I"$src" -o "$T/sk" "$BATS_TEST_DIRNAME/lib/search_kernels.c" \
+		"$src/search.c" "$src/grep_simd.c" "$src/num.c" $(pkg-config --cflags --libs libpcre2-8)
+}
+
 @test "grep: every literal kernel (avx2, sse2, scalar) agrees with python" {
+	search_kernels
 	planted "$T/f" 300000 "$NEEDLE"
 	plant "$T/f" 6e45654444 1000 2000
 	want=$(py_find "$T/f" "$NEEDLE")
 	want_i=$(py_re "$T/f" NEEDLE i)
 	want_n=$(py_re "$T/f" "NEEDLE|EDL|$(printf '\xff\xfe')")
 	for k in avx2 sse2 scalar; do
-		export MMTOOL_GREP_KERNEL=$k
-		run -0 mmtool grep NEEDLE "$T/f"
-		assert_output "$want"
-		run -0 mmtool grep -i nEeDlE "$T/f"
-		assert_output "$want_i"
-		run -0 mmtool grep -e NEEDLE -e EDL -e "$(printf '\xff\xfe')" "$T/f"
-		assert_output "$want_n"
+		[ "$k" = scalar ] || grep -qw "$k" /proc/cpuinfo || continue
+		run -0 "$T/sk" "$k" "$T/f" NEEDLE
+		assert_line --index 0 "$k"
+		assert_equal "$(tail -n +2 <<<"$output")" "$want"
+		run -0 "$T/sk" "$k" -i "$T/f" nEeDlE
+		assert_equal "$(tail -n +2 <<<"$output")" "$want_i"
+		run -0 "$T/sk" "$k" "$T/f" NEEDLE EDL "$(printf '\xff\xfe')"
+		assert_equal "$(tail -n +2 <<<"$output")" "$want_n"
 	done
+	run -0 mmtool grep NEEDLE "$T/f"
+	assert_output "$want"
 }
 
 @test "grep: matches do not overlap unless --overlap" {
@@ -204,10 +215,10 @@ NEEDLE=4e4545444c45		# "NEEDLE"
 }
 
 # A sparse file of 100 MiB, larger than the 32 MiB window, with NEEDLE
-# straddling every seam: those of one thread's walk (each 32 MiB window
-# keeps the last 5 bytes of the one before for a literal, 256 KiB for a
-# regex) and those between the 12.5 MiB windows that the second thread
-# takes.  16 matches.
+# straddling every seam: those of a mapped walk (each 32 MiB window keeps
+# the last 5 bytes of the one before for a literal, 256 KiB for a regex),
+# and of the 12.5 MiB steps, which cross the 16 MiB ranges that grep's
+# pool searches apart.  16 matches.
 window_file() {
 	local f=$1 W=$((32 << 20)) K=$((256 << 10)) S=$(((100 << 20) / 8)) k offs=()
 	truncate -s $((100 << 20)) "$f"
@@ -219,59 +230,49 @@ window_file() {
 		$(((100 << 20) - 6)) "${offs[@]}"
 }
 
-@test "grep: windows copied out by the kernel in pieces: each match once, across the seams" {
+@test "grep: read or mapped, each match once across the seams of the 256 KiB reads" {
 	planted "$T/f" 2000000 "$NEEDLE"
-	# Across the seams of the 256 KiB pieces a window is copied out in.
 	for k in 1 2 3 4 5 6 7; do
 		plant "$T/f" "$NEEDLE" $((262144 * k - 3))
 	done
 	want=$(py_find "$T/f" "$NEEDLE")
 	want_re=$(py_re "$T/f" 'NE.DLE')
-	for mode in copy place; do
-		for split in "" 1; do
-			export MMTOOL_WALK=$mode MMTOOL_GREP_SPLIT=$split
-			[ -n "$split" ] || unset MMTOOL_GREP_SPLIT
-			run -0 mmtool grep NEEDLE "$T/f"
-			assert_output "$want"
-			run -0 mmtool grep -x 4e45??444c45 "$T/f"
-			assert_output "$want"
-			run -0 mmtool grep -E 'NE.DLE' "$T/f"
-			assert_output "$want_re"
-		done
-		# A regex is walked in place whatever the mode: a 1.4 MB match
-		# inside one window is found, as the man page says.
-		head -c 2000000 /dev/zero > "$T/z"
-		plant "$T/z" 5354415254 100000
-		plant "$T/z" 454e44 1500000
-		run -0 mmtool grep -E '(?s)START.*?END' "$T/z"
-		assert_output 100000
-		# -C prints bytes from the chunk in hand: copied or mapped, the same.
-		mmtool grep -C 40 NEEDLE "$T/f" > "$T/ctx.$mode"
+	for mode in --mmap --no-mmap; do
+		run -0 mmtool grep $mode NEEDLE "$T/f"
+		assert_output "$want"
+		run -0 mmtool grep $mode -x 4e45??444c45 "$T/f"
+		assert_output "$want"
+		run -0 mmtool grep $mode -E 'NE.DLE' "$T/f"
+		assert_output "$want_re"
+		mmtool grep $mode -C 40 NEEDLE "$T/f" > "$T/ctx$mode"
 	done
-	cmp "$T/ctx.copy" "$T/ctx.place"
+	cmp "$T/ctx--mmap" "$T/ctx--no-mmap"
+	# A regex match longer than a read, inside one range, is found whole.
+	head -c 2000000 /dev/zero > "$T/z"
+	plant "$T/z" 5354415254 100000
+	plant "$T/z" 454e44 1500000
+	run -0 mmtool grep --no-mmap -E '(?s)START.*?END' "$T/z"
+	assert_output 100000
 }
 
 @test "grep: across the window seams of a file larger than the window, each match once" {
 	window_file "$T/big"
 	want=$(py_find "$T/big" "$NEEDLE")
 	[ "$(wc -l <<<"$want")" -eq 16 ]
-	# One thread; two; the second taking every window (every seam joined).
-	for hook in MMTOOL_GREP_SPLIT=1T MMTOOL_GREP_SPLIT=8M \
-		"MMTOOL_GREP_SPLIT=8M MMTOOL_GREP_WORKER_FIRST=1"; do
-		run -0 env $hook mmtool grep NEEDLE "$T/big"
+	for opt in -j1 -j2 -j7 "-j2 --mmap" "-j7 --mmap"; do
+		run -0 mmtool grep $opt NEEDLE "$T/big"
 		assert_output "$want"
-		run -0 env $hook mmtool grep -E 'NEED+LE' "$T/big"
+		run -0 mmtool grep $opt -E 'NEED+LE' "$T/big"
 		assert_output "$want"
-		run -0 env $hook mmtool grep -x '4e 45 ?? 44 4? 45' "$T/big"
+		run -0 mmtool grep $opt -x '4e 45 ?? 44 4? 45' "$T/big"
 		assert_output "$want"
-		run -0 env $hook mmtool grep -c NEEDLE "$T/big"
+		run -0 mmtool grep $opt -c NEEDLE "$T/big"
 		assert_output 16
 	done
 }
 
-@test "grep: a large file written in one piece gives the same offsets on one core or two" {
-	# One write: where the kernel can, the page cache holds it in 2 MiB
-	# folios and its windows are read in place, not copied out.
+@test "grep: a large file written in one piece gives the same offsets for any -j, read or mapped" {
+	# One write: where the kernel can, the page cache holds it in 2 MiB folios.
 	python3 - "$T/one" <<'PY'
 import os, random, sys
 r = random.Random(7)
@@ -283,53 +284,53 @@ for o in [0, 4093, W - 3, W - 2, (20 << 20) - 1, (40 << 20) - 6] + \
 open(sys.argv[1], 'wb').write(b)
 PY
 	want=$(py_find "$T/one" "$NEEDLE")
-	for hook in "" MMTOOL_GREP_SPLIT=1T MMTOOL_GREP_SPLIT=8M; do
-		run -0 env $hook mmtool grep NEEDLE "$T/one"
+	for opt in -j1 -j2 "-j2 --mmap"; do
+		run -0 mmtool grep $opt NEEDLE "$T/one"
 		assert_output "$want"
-		run -0 env $hook mmtool grep -x '4e45??444c45' "$T/one"
+		run -0 mmtool grep $opt -x '4e45??444c45' "$T/one"
 		assert_output "$want"
-		run -0 env $hook mmtool grep -E 'NEE.LE' "$T/one"
+		run -0 mmtool grep $opt -E 'NEE.LE' "$T/one"
 		assert_output "$want"
-		run -0 env $hook mmtool grep -e NEEDLE -e NEEDLE "$T/one"
+		run -0 mmtool grep $opt -e NEEDLE -e NEEDLE "$T/one"
 		assert_output "$want"
-		run -0 env $hook mmtool grep --range 1M:-1M -c NEEDLE "$T/one"
+		run -0 mmtool grep $opt --range 1M:-1M -c NEEDLE "$T/one"
 		assert_output "$(awk '$1 >= 1048576 && $1 + 6 <= 40 * 1048576 - 1048576' <<<"$want" | wc -l)"
 	done
 }
 
-@test "grep: a file searched by two threads gives the one-thread answer" {
-	# Runs of a whose pairing depends on where each window begins.
+@test "grep: runs that straddle the 16 MiB ranges pair up as in one scan, for any -j" {
+	# Runs of a whose pairing depends on where the scan before them ended.
 	python3 - "$T/f" <<'PY'
 import sys
-b = bytearray(b'x' * 10001)
-b[4990:5010] = b'a' * 20
-b[0:7] = b'aaaaaaa'
-b[9990:10001] = b'a' * 11
-b[7000:7400] = b'a' * 400
-open(sys.argv[1], 'wb').write(b)
+M = 16 << 20
+f = open(sys.argv[1], 'wb')
+f.truncate(3 * M + 1000)
+for at, n in [(0, 7), (M - 9, 20), (M - 1, 2), (2 * M - 200, 400), (3 * M - 3, 11), (3 * M + 989, 11)]:
+    f.seek(at)
+    f.write(b'a' * n)
 PY
 	for pat in aa aaa; do
 		want=$(py_re "$T/f" "$pat")
 		want_o=$(py_re "$T/f" "$pat" o)
 		want_e=$(py_re "$T/f" "${pat}+")
-		# Tiny windows, every one the worker's, its pool of 1, 2, 1000 matches.
-		for cap in 1 1000; do
-			export MMTOOL_GREP_SPLIT=1 MMTOOL_GREP_WINDOW=7 MMTOOL_GREP_WORKER_FIRST=1 MMTOOL_GREP_JOB_CAP=$cap
-			run -0 mmtool grep "$pat" "$T/f"
+		for j in 1 2 7; do
+			run -0 mmtool grep -j $j "$pat" "$T/f"
 			assert_output "$want"
-			run -0 mmtool grep --overlap "$pat" "$T/f"
+			run -0 mmtool grep -j $j --overlap "$pat" "$T/f"
 			assert_output "$want_o"
-			run -0 mmtool grep -E "${pat}+" "$T/f"
+			run -0 mmtool grep -j $j -E "${pat}+" "$T/f"
 			assert_output "$want_e"
+			run -0 mmtool grep -j $j -m 5 "$pat" "$T/f"
+			assert_output "$(head -5 <<<"$want")"
 		done
 	done
-	run -0 mmtool grep -m 3 -c a "$T/f"
+	run -0 mmtool grep -j 2 -m 3 -c a "$T/f"
 	assert_output 3
-	run -0 mmtool grep -l a "$T/f"
+	run -0 mmtool grep -j 2 -l a "$T/f"
 	assert_output "$T/f"
 }
 
-@test "grep: a file truncated while two threads have it mapped: one error line, exit 2" {
+@test "grep --mmap: a file truncated while mapped: one error line, exit 2" {
 	cc -shared -fPIC -O2 -o "$T/trunc.so" "$BATS_TEST_DIRNAME/lib/trunc.c" -ldl
 	local pre="$T/trunc.so"
 	# ASan must come first in LD_PRELOAD (FACTS.md).
@@ -338,7 +339,7 @@ PY
 		for re in '' -E; do
 			randfile "$T/victim" 3000000
 			run -2 --separate-stderr env TRUNC_MATCH=victim LD_PRELOAD="$pre" \
-				MMTOOL_GREP_SPLIT=1 mmtool grep $re NEEDLE "$T/victim"
+				mmtool grep --mmap -j2 $re NEEDLE "$T/victim"
 			assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
 			assert_output ""
 		done
@@ -352,6 +353,8 @@ PY
 	offs="0 33554429 67108859 2147483646 2181038076 4294967290"
 	plant "$T/huge" "$NEEDLE" $offs
 	run -0 bash -c "ulimit -v 262144 && mmtool grep NEEDLE '$T/huge'"
+	assert_output "$(tr ' ' '\n' <<<"$offs")"
+	run -0 bash -c "ulimit -v 262144 && mmtool grep --mmap -j2 NEEDLE '$T/huge'"
 	assert_output "$(tr ' ' '\n' <<<"$offs")"
 }
 
@@ -618,7 +621,8 @@ PY
 	run -0 mmtool grep --help
 	for o in --regexp --hex --regex --ignore-case --overlap --with-filename \
 		--no-filename --count --files-with-matches --quiet --max-count \
-		--range --radix --context --null --json --recursive --lock; do
+		--range --radix --context --null --json --recursive --lock \
+		--threads --mmap --no-mmap; do
 		assert_output --partial -- "$o"
 	done
 }
