@@ -33,11 +33,12 @@ _mmtool_opts()
 		valued='-e --regexp -m --max-count --range --radix -C --context'
 		;;
 	flush)
-		flags+=' --async --data --drop'
+		flags+=' --async --data --drop --load'
 		valued='--range'
 		;;
 	info)
-		flags+=' -b --brief --mime --json'
+		flags+=' -b --brief --mime --json -c --cache --map --bar -r --recursive'
+		valued='-j --threads'
 		;;
 	esac
 }

@@ -1,9 +1,23 @@
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
-#include "cpus.h"
 #include "grep_par.h"
+
+/*
+ * The CPUs we may run on, but the one we run on now, into *set.  Returns
+ * that CPU, or -1 where we may run on no other.
+ */
+static int cpus_beside_us(cpu_set_t *set)
+{
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || sched_getaffinity(0, sizeof *set, set) < 0)
+		return -1;
+	CPU_CLR(cpu, set);
+	return CPU_COUNT(set) > 0 ? cpu : -1;
+}
 
 /*
  * The worker's stack: it only walks and matches (PCRE2's JIT has its own
@@ -105,7 +119,7 @@ int grep_par_start(struct grep_par_worker **wp, struct grep_par *p)
 	int rc, cpu = cpus_beside_us(&set);
 
 	/*
-	 * Off our CPU (cpus.h): started there, grep -E of 256 MiB took 35 ms,
+	 * Off our CPU: started there, grep -E of 256 MiB took 35 ms,
 	 * not 28.  If we have moved since the last file, so does the worker.
 	 */
 	if (w && cpu >= 0 && cpu != w->away_from &&
