@@ -40,7 +40,7 @@ BIN        := $(BUILD)/mmtool
 DEPS_APT    = build-essential pkg-config clang libpopt-dev libmagic-dev libpcre2-dev \
               bats bats-assert bats-support xxd bsdextrautils util-linux file python3 \
               strace mandoc groff-base zsh fish bash-completion ripgrep hyperfine \
-              valgrind gzip manpages-dev man-db bbe parallel
+              valgrind gzip manpages-dev man-db bbe parallel vmtouch e2fsprogs
 
 .PHONY: all deps check check-full check-sanitize bench valgrind fuzz install uninstall clean
 

@@ -1,7 +1,8 @@
 # flush and info (sourced by bench/run, with lib.sh loaded).
 #
 # info over 1,000 small files of mixed types against file(1) over the same
-# files; flush of a clean 256 MiB file against sync(1).
+# files; flush of a clean 256 MiB file against sync(1); the page cache of a
+# 4 GiB file and of /usr/share/doc against vmtouch and fincore.
 
 info_dir=$BENCH_DIR/info-files
 mkdir -p "$info_dir"
@@ -55,4 +56,29 @@ bench_compare "flush, a clean 256 MiB file" 200 \
 	"$MMTOOL flush $flush_file" "sync $flush_file"
 bench_compare "flush --data, a clean 256 MiB file" 200 \
 	"$MMTOOL flush --data $flush_file" "sync -d $flush_file"
+
+# The page cache of a 4 GiB file, half resident: info --cache (one
+# cachestat call) against vmtouch and fincore (mincore over every page).
+big=$BENCH_DIR/big-4G
+head -c 4G /dev/zero | tr '\0' x > "$big"
+sync "$big"
+$MMTOOL flush --drop "$big"
+$MMTOOL flush --load --range 0+2G "$big"
+bench_compare "info --cache, a 4 GiB file half resident" 30 \
+	"$MMTOOL info --cache $big" "vmtouch $big" "fincore $big"
+# The full record, type included (info evicts what libmagic reads; file
+# leaves it, which only helps file).
+bench_compare "info, a 4 GiB file half resident (all fields)" 10 \
+	"$MMTOOL info $big" "file $big"
+# flush --load of a 4 GiB file 90% resident: each run starts from the same
+# state (the last 10% evicted), so both sides read the same 410 MiB.
+bench_compare_prepared "flush --load, a 4 GiB file 90% resident" 5 \
+	"$MMTOOL flush --drop --range 3865470566: $big" \
+	"$MMTOOL flush --load $big" "vmtouch -qt $big"
+rm -f "$big"
+
+# A real tree: the resident pages of /usr/share/doc.
+bench_compare "info -r --cache over /usr/share/doc" 10 \
+	"$MMTOOL info -r --cache /usr/share/doc" "vmtouch /usr/share/doc"
+
 rm -rf "$info_dir" "$flush_file"

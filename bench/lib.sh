@@ -16,11 +16,20 @@ bench_pipe_compare() {
 	bench_run pipe "$@"
 }
 
+# bench_compare_prepared TITLE RUNS PREPARE OURS OTHER...: PREPARE runs
+# before every timed run of each command (hyperfine --prepare).
+bench_compare_prepared() {
+	local title=$1 runs=$2 prepare=$3
+	shift 3
+	BENCH_PREPARE=$prepare bench_run null "$title" "$runs" "$@"
+}
+
 bench_run() {
 	local output=$1 title=$2 runs=$3 json
 	shift 3
 	json=$(mktemp)
 	hyperfine -N --style none --output="$output" --warmup 3 --runs "$runs" \
+		${BENCH_PREPARE:+--prepare "$BENCH_PREPARE"} \
 		--export-json "$json" "$@" >/dev/null 2>&1 ||
 		{ echo "$title: hyperfine failed"; rm -f "$json"; return 1; }
 	python3 - "$title" "$json" <<'PY'

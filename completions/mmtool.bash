@@ -37,11 +37,12 @@ _mmtool_opts()
 		valued='-e --regexp -m --max-count --range --radix -C --context -j --threads'
 		;;
 	flush)
-		flags+=' --async --data --drop'
+		flags+=' --async --data --drop --load'
 		valued='--range'
 		;;
 	info)
-		flags+=' -b --brief --mime --json'
+		flags+=' -b --brief --mime --json -c --cache --map --bar -r --recursive'
+		valued='-j --threads'
 		;;
 	cmp)
 		flags+=' -c --count -s --silent -q --quiet -l --list --patch --json'

@@ -210,12 +210,18 @@ complete -c mmtool -n $c -l range -x -d 'Only START:END or START+LENGTH'
 complete -c mmtool -n $c -l async -d 'Start the writeback and return'
 complete -c mmtool -n $c -l data -d 'Skip metadata (fdatasync)'
 complete -c mmtool -n $c -l drop -d 'Evict the clean pages from the page cache'
+complete -c mmtool -n $c -l load -d 'Read the pages not in the page cache into it'
 
 # info [OPTIONS] FILE...
 set c '__fish_mmtool_is info'
 complete -c mmtool -n $c -s b -l brief -d 'Print only the type line'
 complete -c mmtool -n $c -l mime -d 'Print only the MIME type'
 complete -c mmtool -n $c -l json -d 'One JSON object a line'
+complete -c mmtool -n $c -s c -l cache -d 'Only the page-cache fields'
+complete -c mmtool -n $c -l map -d 'List data runs, disk extents, holes, resident runs'
+complete -c mmtool -n $c -l bar -d 'Draw a 64-cell bar of the page cache and holes'
+complete -c mmtool -n $c -s r -l recursive -d 'Every regular file below each directory'
+complete -c mmtool -n $c -s j -l threads -x -d 'Worker threads'
 
 # cmp [OPTIONS] FILE1 FILE2
 set c '__fish_mmtool_is cmp'

@@ -4,8 +4,9 @@
  * Make each FILE's writes durable, as sync(1) does: fsync, fdatasync with
  * --data, only a range with --range, only start the writeback with
  * --async; then, with --drop, evict its clean pages from the page cache.
- * A read-only descriptor is enough for all of it: flush needs no write
- * permission.  Silent on success.
+ * --load instead reads into the page cache the pages that are not there
+ * (and no others), without syncing.  A read-only descriptor is enough for
+ * all of it: flush needs no write permission.  Silent on success.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 
 struct flush_opts {
 	const char *range;
-	int async, data, drop;
+	int async, data, drop, load;
 	struct num_range r;
 };
 
@@ -76,6 +77,36 @@ static int flush_resolve(const struct flush_opts *fo, const char *path, int fd,
 	return 0;
 }
 
+/* The read buffer of --load: big enough that a read is not a syscall a page. */
+#define FLUSH_LOAD_BUF ((size_t)1 << 20)
+
+/*
+ * --load: read [off, off + len) of the file (len UINT64_MAX: to its end)
+ * into the page cache, the pages that are not resident only.
+ */
+static int flush_load(const char *path, int fd, const struct stat *st,
+		      uint64_t off, uint64_t len)
+{
+	struct cache_snapshot snap;
+	uint64_t size;
+	void *buf;
+	int rc;
+
+	if (S_ISDIR(st->st_mode))
+		return mm_error("flush", path, "is a directory: --load needs a file");
+	if ((rc = cache_size(fd, st, &size)) ||
+	    (rc = cache_snapshot(fd, size, off, len, &snap)))
+		return mm_error("flush", path, "%s", strerror(-rc));
+	if (!(buf = malloc(FLUSH_LOAD_BUF))) {
+		cache_snapshot_free(&snap);
+		return mm_error("flush", path, "%s", strerror(ENOMEM));
+	}
+	rc = cache_snapshot_load(fd, &snap, buf, FLUSH_LOAD_BUF);
+	free(buf);
+	cache_snapshot_free(&snap);
+	return rc ? mm_error("flush", path, "read: %s", strerror(-rc)) : 0;
+}
+
 static int flush_one(const struct flush_opts *fo, const char *path)
 {
 	int is_stdin = !strcmp(path, "-"), fd = STDIN_FILENO, rc, flags = 0;
@@ -103,6 +134,10 @@ static int flush_one(const struct flush_opts *fo, const char *path)
 			goto close;
 		flags |= CACHE_SYNC_RANGE;
 	}
+	if (fo->load) {
+		rc = flush_load(path, fd, &st, off, fo->range ? len : UINT64_MAX);
+		goto close;
+	}
 	flags |= (fo->data ? CACHE_SYNC_DATA : 0) | (fo->async ? CACHE_SYNC_ASYNC : 0);
 	if ((rc = cache_sync(fd, off, len, flags))) {
 		rc = mm_error("flush", path, "%s: %s", flush_call(fo), strerror(-rc));
@@ -129,6 +164,8 @@ static int flush_run(int argc, const char **argv)
 		  "skip metadata not needed to read the data (fdatasync)", NULL },
 		{ "drop", 0, POPT_ARG_NONE, &fo.drop, 0,
 		  "afterwards evict the file's clean pages from the page cache", NULL },
+		{ "load", 0, POPT_ARG_NONE, &fo.load, 0,
+		  "instead read the pages not in the page cache into it (no sync)", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
@@ -138,6 +175,11 @@ static int flush_run(int argc, const char **argv)
 	rc = cmd_parse("flush", table, "[OPTIONS] FILE...", 1, -1, 0, argc, argv, &a);
 	if (rc >= 0)
 		goto done;
+	if (fo.load && (fo.drop || fo.async || fo.data)) {
+		cmd_args_free(&a);
+		rc = mm_error("flush", NULL, "--load does not sync or evict: it takes no --drop, --async or --data");
+		goto done;
+	}
 	if (fo.range && (rc = cmd_range("flush", fo.range, &fo.r))) {
 		cmd_args_free(&a);
 		goto done;

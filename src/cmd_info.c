@@ -2,34 +2,68 @@
  * mmtool info [OPTIONS] FILE...
  *
  * What each FILE is: size, bytes allocated, data extents and holes, type,
- * MIME type and encoding as libmagic has them, and how many of its pages
- * are in the page cache.  -b and --mime print only the type or the MIME
- * type, as `file -b` and `file -b --mime-type` do; --json prints one object
- * per file and line.
+ * MIME type and encoding as libmagic has them, and how much of it is in
+ * the page cache.  -b and --mime print only the type or the MIME type, as
+ * `file -b` and `file -b --mime-type` do; --json prints one object per file
+ * and line; -c only the page-cache fields; --map the data runs, their
+ * device extents, the holes and the resident runs.  Files are looked at on
+ * the worker pool (pool.h) and printed in the order given.
+ *
+ * info does not change the page cache it reports on: which pages were
+ * resident is recorded before libmagic reads the file, and the pages that
+ * libmagic's reads and their readahead brought in are evicted after
+ * (cache_snapshot_restore).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "cmd.h"
+#include "json.h"
 #include "magic.h"
 #include "msg.h"
 #include "out.h"
+#include "pool.h"
+
+#define INFO_BAR_CELLS 64
+#define INFO_MAX_THREADS 1024
 
 struct info_opts {
-	int brief, mime, json;
+	int brief, mime, json, cache, map, bar, recursive;
+	unsigned threads;	/* 0: the online CPUs */
 };
 
-/* What is known about one file once it has been looked at. */
+/* What is known about one file once it has been looked at: a pool slot. */
 struct info_file {
 	const char *name;
+	const char *no_size;	/* why the file has no size (a pipe), or NULL */
 	struct cache_layout layout;
+	struct cache_map map;
+	struct cache_range *resident_ranges;
+	size_t nresident;
 	uint64_t pages, resident;
+	struct cache_counts counts;
+	int have_counts;	/* cachestat(2) answered */
 	const char *unknown;	/* why resident is not known, or NULL */
 	struct magic_info magic;
-	int asked;		/* the magic helper owes an answer for it */
 	char err[512];		/* what went wrong, to report in turn; "" if nothing */
+};
+
+/* The sums for the total line. */
+struct info_total {
+	uint64_t files, size, allocated, pages, resident;
+};
+
+struct info_ctx {
+	const struct info_opts *io;
+	const char **names;
+	struct out *out;
+	struct info_total total;
+	int status, nprinted;
 };
 
 /* "1.5 MiB": one decimal, rounded, in the largest unit that keeps it >= 1. */
@@ -58,6 +92,15 @@ static void info_human(uint64_t n, char *buf, size_t cap)
 		 (unsigned long long)(tenths % 10), units[u]);
 }
 
+/* part of whole in percent with one decimal, "50.0"; "0.0" for 0 of 0. */
+static void info_percent(uint64_t part, uint64_t whole, char *buf, size_t cap)
+{
+	unsigned __int128 t = whole ? ((unsigned __int128)part * 1000 + whole / 2) / whole : 0;
+
+	snprintf(buf, cap, "%llu.%llu", (unsigned long long)(t / 10),
+		 (unsigned long long)(t % 10));
+}
+
 /* A name or description for a terminal: control characters become '?'. */
 static void info_put_clean(struct out *o, const char *s)
 {
@@ -65,104 +108,250 @@ static void info_put_clean(struct out *o, const char *s)
 		out_char(o, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
 }
 
-/* As libmagic says it (file -b prints it so), or nothing for NULL. */
-static void info_put_raw(struct out *o, const char *s)
+static void info_set_err(struct info_file *f, const char *what,
+			 const char *detail)
 {
-	if (s)
-		out_str(o, s);
+	snprintf(f->err, sizeof f->err, "%s%s%s", what ? what : "",
+		 what ? ": " : "", detail);
 }
 
-/* The length of a valid UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t info_utf8_len(const unsigned char *s)
+/* Whether the record says where the bytes are (not -c). */
+static int info_wants_layout(const struct info_opts *io)
 {
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
+	return !io->brief && !io->mime && !io->cache;
+}
 
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
+/* Whether the record has the resident runs (for --map or the bar). */
+static int info_wants_runs(const struct info_opts *io)
+{
+	return io->map || io->bar;
 }
 
 /*
- * A JSON string.  Valid UTF-8 passes as it is; a byte that is not part of
- * any (a file name is bytes, not text) becomes \udcXX, the lone surrogate
- * Python's "surrogateescape" uses, so that json.loads() and os.fsencode()
- * give back the very bytes of the name.
+ * Residency of a regular file or block device: with `keep` a snapshot
+ * (which the caller restores after libmagic and frees), else the counts
+ * alone, one cachestat(2) call where the kernel has it.
  */
-static void info_json_str(struct out *o, const char *str)
+static int info_residency(const struct info_opts *io, int fd,
+			  const struct stat *st, struct info_file *f,
+			  struct cache_snapshot *snap, int keep)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	char esc[8];
-	size_t n;
+	int rc;
 
-	out_char(o, '"');
-	while (s && *s) {
-		if (*s == '"' || *s == '\\') {
-			out_char(o, '\\');
-			out_char(o, (char)*s++);
-		} else if (*s == '\n') {
-			out_str(o, "\\n"), s++;
-		} else if (*s == '\t') {
-			out_str(o, "\\t"), s++;
-		} else if (*s == '\r') {
-			out_str(o, "\\r"), s++;
-		} else if (*s < 0x20 || *s == 0x7f) {
-			snprintf(esc, sizeof esc, "\\u%04x", *s++);
-			out_str(o, esc);
-		} else if (*s < 0x80) {
-			out_char(o, (char)*s++);
-		} else if ((n = info_utf8_len(s))) {
-			out_write(o, s, n);
-			s += n;
-		} else {
-			snprintf(esc, sizeof esc, "\\udc%02x", *s++);
-			out_str(o, esc);
-		}
+	if (!cache_residency_visible(fd, st)) {
+		f->unknown = "Linux shows the page cache only of files you own or may write";
+		return 0;
 	}
-	out_char(o, '"');
+	if (keep || info_wants_runs(io)) {
+		rc = cache_snapshot(fd, f->layout.size, 0, f->layout.size, snap);
+		if (rc == 0) {
+			f->resident = snap->resident;
+			f->counts = snap->counts;
+			f->have_counts = snap->have_counts;
+			if (info_wants_runs(io))
+				rc = cache_snapshot_ranges(snap, &f->resident_ranges,
+							   &f->nresident);
+			if (!keep)
+				cache_snapshot_free(snap);
+		}
+	} else {
+		rc = cache_resident(fd, f->layout.size, &f->resident, &f->counts,
+				    &f->have_counts);
+	}
+	/* A file that cannot be mapped (/sys files) has no answer. */
+	if (rc == -ENODEV) {
+		f->unknown = "the file cannot be mapped";
+	} else if (rc) {
+		info_set_err(f, "mincore", strerror(-rc));
+		return -1;
+	}
+	return 0;
 }
 
-static void info_print_json(struct out *o, const struct info_file *f)
+/*
+ * Where the file's bytes are and which pages are resident, before
+ * libmagic reads any: *snap is then what to restore after it.
+ */
+static int info_measure(const struct info_opts *io, int fd, const struct stat *st,
+			struct info_file *f, struct cache_snapshot *snap)
 {
-	out_str(o, "{\"file\":");
-	info_json_str(o, f->name);
-	out_printf(o, ",\"size\":%llu,\"allocated\":%llu,\"extents\":%llu,\"holes\":%llu,\"type\":",
-		   (unsigned long long)f->layout.size,
-		   (unsigned long long)f->layout.allocated,
-		   (unsigned long long)f->layout.extents,
-		   (unsigned long long)f->layout.holes);
-	info_json_str(o, f->magic.type);
-	out_str(o, ",\"mime\":");
-	info_json_str(o, f->magic.mime);
-	out_str(o, ",\"encoding\":");
-	info_json_str(o, f->magic.encoding);
-	out_printf(o, ",\"page_size\":%zu,\"pages\":%llu,\"resident_pages\":",
-		   map_page_size(), (unsigned long long)f->pages);
-	if (!f->unknown)
-		out_printf(o, "%llu}\n", (unsigned long long)f->resident);
-	else
-		out_str(o, "null}\n");
+	int with_map = io->map && !io->cache;
+	size_t page = map_page_size();
+	int rc;
+
+	rc = cache_layout(fd, st, &f->layout, with_map || io->bar ? &f->map : NULL);
+	if (rc == 0 && with_map && S_ISREG(st->st_mode))
+		rc = cache_map_extents(fd, &f->map);
+	if (rc) {
+		info_set_err(f, "SEEK_DATA/SEEK_HOLE", strerror(-rc));
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
+		return 0;	/* no pages: a directory or a character device */
+	f->pages = f->layout.size / page + (f->layout.size % page != 0);
+	/* An empty file has no pages, but cachestat's counts all the same. */
+	if (!f->layout.size)
+		f->have_counts = cache_stat(fd, 0, page, &f->counts) == 0;
+	if (!f->layout.size)
+		return 0;
+	/* libmagic reads regular files only: only they need restoring. */
+	return info_residency(io, fd, st, f, snap, !io->cache && S_ISREG(st->st_mode));
+}
+
+static int info_want(const struct info_opts *io)
+{
+	if (io->brief)
+		return MM_MAGIC_TYPE;
+	if (io->mime)
+		return MM_MAGIC_MIME;
+	return MM_MAGIC_TYPE | MM_MAGIC_MIME | MM_MAGIC_ENCODING;
+}
+
+/*
+ * A FIFO or socket named on the command line: described from stat, never
+ * opened (opening a FIFO would wait for a writer; a socket cannot be).
+ */
+static void info_node(const struct info_opts *io, const struct stat *st,
+		      struct info_file *f)
+{
+	const char *why;
+
+	f->no_size = S_ISFIFO(st->st_mode) ? "a FIFO has no size" : "a socket has no size";
+	f->layout.allocated = (uint64_t)st->st_blocks * 512;
+	/* libmagic, too, describes these from stat without opening them. */
+	if (!io->cache && magic_db_identify(f->name, -1, info_want(io), &f->magic, &why))
+		info_set_err(f, NULL, why);
+}
+
+/* Open the file f->name (standard input for "-"); 0, or -1 with f->err. */
+static int info_open(struct info_file *f, int *fd, struct stat *st, int *is_node)
+{
+	int rc;
+
+	*is_node = 0;
+	if (!strcmp(f->name, "-")) {
+		*fd = STDIN_FILENO;
+		rc = fstat(*fd, st) < 0 ? -errno : 0;
+		/* A pipe's st_size is what is buffered now, not a size. */
+		if (rc == 0 && (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)))
+			f->no_size = "a pipe: its length is known only once read";
+	} else if (stat(f->name, st) == 0 &&
+		   (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode))) {
+		*is_node = 1;
+		return 0;
+	} else {
+		rc = cache_open(f->name, 0, fd, st);
+	}
+	if (rc) {
+		info_set_err(f, NULL, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Look at one file: the job the pool runs, on any thread.  Errors to f->err. */
+static void info_look(const struct info_opts *io, struct info_file *f)
+{
+	struct cache_snapshot snap = { 0 };
+	int fd = -1, is_node, is_stdin = !strcmp(f->name, "-");
+	const char *why;
+	struct stat st;
+
+	if (info_open(f, &fd, &st, &is_node))
+		return;
+	if (is_node) {
+		info_node(io, &st, f);
+		return;
+	}
+	if (!io->brief && !io->mime) {
+		if (info_measure(io, fd, &st, f, &snap))
+			goto close;
+	} else if (S_ISREG(st.st_mode) && cache_residency_visible(fd, &st) &&
+		   cache_size(fd, &st, &f->layout.size) == 0) {
+		/* -b and --mime report no pages, but must not warm them either. */
+		cache_snapshot(fd, f->layout.size, 0, f->layout.size, &snap);
+	}
+	/* By name where there is one: file(1) then adds "setuid" and such. */
+	if (!io->cache && magic_db_identify(is_stdin ? NULL : f->name, fd,
+					    info_want(io), &f->magic, &why))
+		info_set_err(f, NULL, why);
+	if (snap.n)
+		cache_snapshot_restore(fd, &snap);
+	cache_snapshot_free(&snap);
+close:
+	if (!is_stdin)
+		close(fd);
+}
+
+static int info_job(void *ctx, size_t job, void *slot)
+{
+	struct info_ctx *c = ctx;
+	struct info_file *f = slot;
+
+	memset(f, 0, sizeof *f);
+	f->name = c->names[job];
+	info_look(c->io, f);
+	return 0;
+}
+
+static void info_file_free(void *ctx, void *slot)
+{
+	struct info_file *f = slot;
+
+	(void)ctx;
+	magic_info_free(&f->magic);
+	cache_map_free(&f->map);
+	free(f->resident_ranges);
+	f->resident_ranges = NULL;
+	f->nresident = 0;
+}
+
+/* Bytes of [lo, hi) that ranges v[*at..n) cover; *at moves past the done ones. */
+static uint64_t info_covered(const struct cache_range *v, size_t n, size_t *at,
+			     uint64_t lo, uint64_t hi)
+{
+	uint64_t sum = 0;
+
+	while (*at < n && v[*at].off + v[*at].len <= lo)
+		(*at)++;
+	for (size_t k = *at; k < n && v[k].off < hi; k++) {
+		uint64_t a = v[k].off > lo ? v[k].off : lo;
+		uint64_t b = v[k].off + v[k].len < hi ? v[k].off + v[k].len : hi;
+
+		sum += b > a ? b - a : 0;
+	}
+	return sum;
+}
+
+/*
+ * The bar: 64 cells over the file, each showing what most of its bytes
+ * are: '#' resident, '-' data not resident, '.' hole (ties in that order).
+ * Without the layout (-c) every byte counts as data.
+ */
+static void info_bar(struct out *o, const struct info_file *f, int have_layout)
+{
+	uint64_t size = f->layout.size;
+	size_t at_r = 0, at_d = 0;
+	char cells[INFO_BAR_CELLS + 3];
+
+	cells[0] = '[';
+	for (unsigned i = 0; i < INFO_BAR_CELLS; i++) {
+		uint64_t lo = (uint64_t)((unsigned __int128)size * i / INFO_BAR_CELLS);
+		uint64_t hi = (uint64_t)((unsigned __int128)size * (i + 1) / INFO_BAR_CELLS);
+		uint64_t r = info_covered(f->resident_ranges, f->nresident, &at_r, lo, hi);
+		uint64_t d = have_layout ? info_covered(f->map.data, f->map.ndata, &at_d, lo, hi)
+					 : hi - lo;
+		uint64_t cold = d > r ? d - r : 0, hole = hi - lo - d;
+
+		r = r > hi - lo ? hi - lo : r;
+		if (hi == lo)
+			cells[i + 1] = ' ';
+		else
+			cells[i + 1] = r >= cold && r >= hole ? '#' : cold >= hole ? '-' : '.';
+	}
+	cells[INFO_BAR_CELLS + 1] = ']';
+	cells[INFO_BAR_CELLS + 2] = '\0';
+	out_str(o, cells);
 }
 
 /* "key:" padded so that the values line up. */
@@ -180,205 +369,435 @@ static void info_bytes_line(struct out *o, const char *key, uint64_t n)
 	out_printf(o, "%llu (%s)\n", (unsigned long long)n, human);
 }
 
-static void info_print_human(struct out *o, const struct info_file *f)
+static void info_text_line(struct out *o, const char *key, const char *value)
 {
-	info_key(o, "file:");
-	info_put_clean(o, f->name);
+	info_key(o, key);
+	info_put_clean(o, value);
 	out_char(o, '\n');
-	info_bytes_line(o, "size:", f->layout.size);
-	info_bytes_line(o, "allocated:", f->layout.allocated);
-	info_key(o, "extents:");
-	out_printf(o, "%llu\n", (unsigned long long)f->layout.extents);
-	info_key(o, "holes:");
-	out_printf(o, "%llu\n", (unsigned long long)f->layout.holes);
-	info_key(o, "type:");
-	info_put_clean(o, f->magic.type);
-	out_char(o, '\n');
-	info_key(o, "mime:");
-	info_put_clean(o, f->magic.mime);
-	out_char(o, '\n');
-	info_key(o, "encoding:");
-	info_put_clean(o, f->magic.encoding);
-	out_char(o, '\n');
+}
+
+static void info_print_ranges(struct out *o, const char *what,
+			      const struct cache_range *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out_printf(o, "%s %llu+%llu\n", what, (unsigned long long)v[i].off,
+			   (unsigned long long)v[i].len);
+}
+
+/* --map as lines: data and holes in file order, then the resident runs. */
+static void info_print_map(struct out *o, const struct info_file *f, int have_layout)
+{
+	size_t d = 0, h = 0;
+
+	while (have_layout && (d < f->map.ndata || h < f->map.nholes)) {
+		if (h == f->map.nholes ||
+		    (d < f->map.ndata && f->map.data[d].off < f->map.holes[h].off)) {
+			info_print_ranges(o, "data", &f->map.data[d], 1);
+			if (f->map.phys_at)
+				info_print_ranges(o, "  at", f->map.phys + f->map.phys_at[d],
+						  f->map.phys_at[d + 1] - f->map.phys_at[d]);
+			d++;
+		} else {
+			info_print_ranges(o, "hole", &f->map.holes[h++], 1);
+		}
+	}
+	info_print_ranges(o, "resident", f->resident_ranges, f->nresident);
+}
+
+/* The page-cache lines: pages, resident, cachestat's counts. */
+static void info_print_cache(struct out *o, const struct info_file *f)
+{
+	char human[32], pct[32];
+	uint64_t bytes = f->resident * map_page_size();
+
 	info_key(o, "page size:");
 	out_printf(o, "%zu\n", map_page_size());
 	info_key(o, "pages:");
 	out_printf(o, "%llu\n", (unsigned long long)f->pages);
 	info_key(o, "resident pages:");
-	if (!f->unknown)
-		out_printf(o, "%llu\n", (unsigned long long)f->resident);
-	else
+	if (f->unknown) {
 		out_printf(o, "unknown (%s)\n", f->unknown);
+		return;
+	}
+	out_printf(o, "%llu\n", (unsigned long long)f->resident);
+	info_human(bytes, human, sizeof human);
+	info_percent(f->resident, f->pages, pct, sizeof pct);
+	info_key(o, "resident:");
+	out_printf(o, "%llu (%s), %s%%\n", (unsigned long long)bytes, human, pct);
+	if (f->have_counts) {
+		info_key(o, "cachestat:");
+		out_printf(o, "cached %llu, dirty %llu, writeback %llu, evicted %llu, recently evicted %llu\n",
+			   (unsigned long long)f->counts.cached,
+			   (unsigned long long)f->counts.dirty,
+			   (unsigned long long)f->counts.writeback,
+			   (unsigned long long)f->counts.evicted,
+			   (unsigned long long)f->counts.recently_evicted);
+	}
 }
 
-static void info_set_err(struct info_file *f, const char *what,
-			 const char *detail)
+static void info_print_human(const struct info_opts *io, struct out *o,
+			     const struct info_file *f)
 {
-	snprintf(f->err, sizeof f->err, "%s%s%s", what ? what : "",
-		 what ? ": " : "", detail);
+	info_text_line(o, "file:", f->name);
+	if (f->no_size)
+		info_key(o, "size:"), out_printf(o, "unknown (%s)\n", f->no_size);
+	else
+		info_bytes_line(o, "size:", f->layout.size);
+	if (info_wants_layout(io)) {
+		info_bytes_line(o, "allocated:", f->layout.allocated);
+		info_key(o, "extents:");
+		out_printf(o, "%llu\n", (unsigned long long)f->layout.extents);
+		info_key(o, "holes:");
+		out_printf(o, "%llu\n", (unsigned long long)f->layout.holes);
+		info_text_line(o, "type:", f->magic.type);
+		info_text_line(o, "mime:", f->magic.mime);
+		info_text_line(o, "encoding:", f->magic.encoding);
+	}
+	info_print_cache(o, f);
+	if (io->bar && !f->unknown) {
+		info_key(o, "bar:");
+		info_bar(o, f, !io->cache);
+		out_char(o, '\n');
+	}
+	if (io->map)
+		info_print_map(o, f, !io->cache);
 }
 
-/*
- * Where the file's bytes are.  Residency is measured before libmagic reads
- * the head of the file, so that it is what the page cache held when info
- * started, not what info itself brought in.
- */
-static int info_layout(int fd, const struct stat *st, struct info_file *f)
+/* A JSON array of {"offset","length"} objects, with each data run's extents. */
+static void info_json_ranges(struct json *j, const char *key, const struct cache_map *m,
+			     const struct cache_range *v, size_t n, int with_phys)
 {
-	size_t page = map_page_size();
-	int rc;
+	struct out *o = json_key(j, key);
 
-	if ((rc = cache_layout(fd, st, &f->layout))) {
-		info_set_err(f, "SEEK_DATA/SEEK_HOLE", strerror(-rc));
-		return -1;
+	out_char(o, '[');
+	for (size_t i = 0; i < n; i++) {
+		out_printf(o, "%s{\"offset\":%llu,\"length\":%llu", i ? "," : "",
+			   (unsigned long long)v[i].off, (unsigned long long)v[i].len);
+		if (with_phys) {
+			out_str(o, ",\"physical\":[");
+			for (size_t k = m->phys_at ? m->phys_at[i] : 0;
+			     m->phys_at && k < m->phys_at[i + 1]; k++)
+				out_printf(o, "%s{\"offset\":%llu,\"length\":%llu}",
+					   k > m->phys_at[i] ? "," : "",
+					   (unsigned long long)m->phys[k].off,
+					   (unsigned long long)m->phys[k].len);
+			out_char(o, ']');
+		}
+		out_char(o, '}');
 	}
-	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
-		return 0;	/* no pages: a directory, pipe or device */
-	f->pages = f->layout.size / page + (f->layout.size % page != 0);
-	if (!f->layout.size)
-		return 0;
-	if (!cache_residency_visible(fd, st)) {
-		f->unknown = "Linux shows the page cache only of files you own or may write";
-		return 0;
+	out_char(o, ']');
+}
+
+static void info_json_cache(struct json *j, const struct info_file *f)
+{
+	char pct[32];
+
+	json_u64(j, "page_size", map_page_size());
+	json_u64(j, "pages", f->pages);
+	if (f->unknown) {
+		json_str(j, "resident_pages", NULL);
+		json_str(j, "resident_bytes", NULL);
+		json_str(j, "resident_percent", NULL);
+		return;
 	}
-	rc = cache_resident(fd, f->layout.size, &f->resident);
-	/* A file that cannot be mapped (/sys files) has no answer. */
-	if (rc == -ENODEV) {
-		f->unknown = "the file cannot be mapped";
-	} else if (rc) {
-		info_set_err(f, "mincore", strerror(-rc));
-		return -1;
+	json_u64(j, "resident_pages", f->resident);
+	json_u64(j, "resident_bytes", f->resident * map_page_size());
+	info_percent(f->resident, f->pages, pct, sizeof pct);
+	out_str(json_key(j, "resident_percent"), pct);
+	if (f->have_counts) {
+		json_u64(j, "cached", f->counts.cached);
+		json_u64(j, "dirty", f->counts.dirty);
+		json_u64(j, "writeback", f->counts.writeback);
+		json_u64(j, "evicted", f->counts.evicted);
+		json_u64(j, "recently_evicted", f->counts.recently_evicted);
 	}
+}
+
+static void info_print_json(const struct info_opts *io, struct out *o,
+			    const struct info_file *f)
+{
+	struct json j;
+
+	json_begin(&j, o, "info");
+	json_file(&j, f->name);
+	if (f->no_size)
+		json_str(&j, "size", NULL);
+	else
+		json_u64(&j, "size", f->layout.size);
+	if (info_wants_layout(io)) {
+		json_u64(&j, "allocated", f->layout.allocated);
+		json_u64(&j, "extents", f->layout.extents);
+		json_u64(&j, "holes", f->layout.holes);
+		json_str(&j, "type", f->magic.type);
+		json_str(&j, "mime", f->magic.mime);
+		json_str(&j, "encoding", f->magic.encoding);
+	}
+	info_json_cache(&j, f);
+	if (io->map && !io->cache) {
+		info_json_ranges(&j, "data_ranges", &f->map, f->map.data, f->map.ndata, 1);
+		info_json_ranges(&j, "hole_ranges", &f->map, f->map.holes, f->map.nholes, 0);
+	}
+	if (io->map)
+		info_json_ranges(&j, "resident_ranges", &f->map, f->resident_ranges,
+				 f->nresident, 0);
+	json_end(&j);
+}
+
+static void info_add_total(struct info_total *t, const struct info_file *f)
+{
+	t->files++;
+	if (!f->no_size)
+		t->size += f->layout.size;
+	t->allocated += f->layout.allocated;
+	if (!f->unknown) {
+		t->pages += f->pages;
+		t->resident += f->resident;
+	}
+}
+
+/* Print what was found about a file, or report what went wrong, in order. */
+static int info_emit(void *ctx, size_t job, void *slot, int run_rc)
+{
+	struct info_ctx *c = ctx;
+	struct info_file *f = slot;
+	const struct info_opts *io = c->io;
+
+	(void)job, (void)run_rc;
+	if (f->err[0]) {
+		/* After what is already printed, so that the order holds. */
+		out_flush(c->out);
+		c->status = mm_worst(c->status, mm_error("info", f->name, "%s", f->err));
+	} else if (io->brief || io->mime) {
+		if (io->brief ? f->magic.type : f->magic.mime)
+			out_str(c->out, io->brief ? f->magic.type : f->magic.mime);
+		out_char(c->out, '\n');
+	} else {
+		info_add_total(&c->total, f);
+		if (io->json) {
+			info_print_json(io, c->out, f);
+		} else {
+			if (c->nprinted++)
+				out_char(c->out, '\n');
+			info_print_human(io, c->out, f);
+		}
+	}
+	info_file_free(ctx, slot);
 	return 0;
 }
 
-static int info_want(const struct info_opts *io)
+/* The last line over many files, as vmtouch sums up a directory. */
+static void info_print_total(const struct info_opts *io, struct out *o,
+			     const struct info_total *t)
 {
-	if (io->brief)
-		return MM_MAGIC_TYPE;
-	if (io->mime)
-		return MM_MAGIC_MIME;
-	return MM_MAGIC_TYPE | MM_MAGIC_MIME | MM_MAGIC_ENCODING;
-}
+	uint64_t bytes = t->resident * map_page_size();
+	char size[32], alloc[32], res[32], pct[32];
+	struct json j;
 
-/*
- * Look at the file f->name: open it, measure it, and have libmagic say
- * what it is, here or in the helper.  When all is wanted the helper gets
- * the MIME half of every file, and the other half too when it has answered
- * all it was asked before; when -b or --mime wants one answer, it gets the
- * files that come while it has at most one other to do.  So the work
- * splits by how fast each side is.  Errors go to f->err.
- */
-static void info_look(const struct info_opts *io, struct info_file *f,
-		      int unanswered)
-{
-	int is_stdin = !strcmp(f->name, "-"), fd = STDIN_FILENO, rc, want;
-	int all = !io->brief && !io->mime;
-	const char *why;
-	struct stat st;
-
-	if (is_stdin)
-		rc = fstat(fd, &st) < 0 ? -errno : 0;
-	else
-		rc = cache_open(f->name, 0, &fd, &st);
-	if (rc) {
-		info_set_err(f, NULL, strerror(-rc));
+	info_percent(t->resident, t->pages, pct, sizeof pct);
+	if (io->json) {
+		json_begin(&j, o, "total");
+		json_u64(&j, "files", t->files);
+		json_u64(&j, "size", t->size);
+		if (!io->cache)
+			json_u64(&j, "allocated", t->allocated);
+		json_u64(&j, "pages", t->pages);
+		json_u64(&j, "resident_pages", t->resident);
+		json_u64(&j, "resident_bytes", bytes);
+		out_str(json_key(&j, "resident_percent"), pct);
+		json_end(&j);
 		return;
 	}
-	if (all && info_layout(fd, &st, f))
-		goto close;
-	want = info_want(io);
-	/* Asked only now, after the residency was measured. */
-	if (!is_stdin && all && unanswered == 0 && magic_db_ask(f->name, want) == 0) {
-		f->asked = 1;
-		want = 0;
-	} else if (!is_stdin && all &&
-		   magic_db_ask(f->name, MM_MAGIC_MIME | MM_MAGIC_ENCODING) == 0) {
-		f->asked = 1;
-		want = MM_MAGIC_TYPE;
-	} else if (!is_stdin && !all && unanswered < 2 && magic_db_ask(f->name, want) == 0) {
-		f->asked = 1;
-		want = 0;
+	info_human(t->size, size, sizeof size);
+	info_human(t->allocated, alloc, sizeof alloc);
+	info_human(bytes, res, sizeof res);
+	out_char(o, '\n');
+	info_key(o, "total:");
+	out_printf(o, "%llu files, size %llu (%s), ", (unsigned long long)t->files,
+		   (unsigned long long)t->size, size);
+	if (!io->cache)
+		out_printf(o, "allocated %llu (%s), ", (unsigned long long)t->allocated, alloc);
+	out_printf(o, "resident %llu (%s), %s%%\n", (unsigned long long)bytes, res, pct);
+}
+
+/* A growing list of file names to look at. */
+struct info_list {
+	const char **v;
+	char **owned;		/* the names the walk made, to free */
+	size_t n, cap, nowned;
+};
+
+static int info_list_add(struct info_list *l, const char *name, int own)
+{
+	void *grown;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		if (!(grown = realloc(l->v, l->cap * sizeof *l->v)))
+			return -1;
+		l->v = grown;
+		if (!(grown = realloc(l->owned, l->cap * sizeof *l->owned)))
+			return -1;
+		l->owned = grown;
 	}
-	/* By name where there is one: file(1) then adds "setuid" and such. */
-	if (want && magic_db_identify(is_stdin ? NULL : f->name, fd, want,
-				      &f->magic, &why))
-		info_set_err(f, NULL, why);
-close:
-	if (!is_stdin)
-		close(fd);
+	l->v[l->n++] = name;
+	if (own)
+		l->owned[l->nowned++] = (char *)name;
+	return 0;
+}
+
+static int info_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of dir but "." and "..", sorted, into *names (of *n). */
+static int info_read_dir(const char *dir, int top, char ***names, size_t *n)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	void *grown;
+	DIR *d;
+	int fd;
+
+	*names = NULL;
+	*n = 0;
+	/* Below the top, O_NOFOLLOW: a directory swapped for a link is not followed. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW));
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if (!(grown = realloc(*names, cap * sizeof **names)))
+				break;
+			*names = grown;
+		}
+		if (!((*names)[*n] = malloc(strlen(dir) + strlen(de->d_name) + 2)))
+			break;
+		sprintf((*names)[(*n)++], "%s%s%s", dir,
+			dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
+	}
+	closedir(d);
+	if (*names)
+		qsort(*names, *n, sizeof **names, info_name_cmp);
+	return 0;
 }
 
 /*
- * Take the helper's answer for f into f->magic.  Without `wait`, returns 0
- * if it is not there yet; else 1.
+ * -r: the regular files under dir, depth first in name order, into l.
+ * Symbolic links and special files below are skipped, as vmtouch and
+ * grep -r do.  Returns the exit status of what could not be read.
  */
-static int info_collect(const struct info_opts *io, struct info_file *f,
-			int wait)
+static int info_walk(struct info_list *l, const char *dir, int top)
 {
-	struct magic_info got;
+	int status = MM_EXIT_OK, rc;
+	char **names;
+	size_t n;
+	struct stat st;
+
+	if ((rc = info_read_dir(dir, top, &names, &n)))
+		return mm_error("info", dir, "%s", strerror(-rc));
+	for (size_t i = 0; i < n; i++) {
+		if (lstat(names[i], &st) < 0) {
+			status = mm_error("info", names[i], "%s", strerror(errno));
+		} else if (S_ISDIR(st.st_mode)) {
+			status = mm_worst(status, info_walk(l, names[i], 0));
+		} else if (S_ISREG(st.st_mode) && info_list_add(l, names[i], 1) == 0) {
+			continue;	/* the list owns the name now */
+		}
+		free(names[i]);
+	}
+	free(names);
+	return status;
+}
+
+/* The operands, directories expanded with -r. */
+static int info_collect(const struct info_opts *io, const struct cmd_args *a,
+			struct info_list *l)
+{
+	int status = MM_EXIT_OK;
+	struct stat st;
+
+	for (int i = 0; i < a->nargs; i++) {
+		if (io->recursive && strcmp(a->args[i], "-") &&
+		    stat(a->args[i], &st) == 0 && S_ISDIR(st.st_mode))
+			status = mm_worst(status, info_walk(l, a->args[i], 1));
+		else if (info_list_add(l, a->args[i], 0))
+			return mm_error("info", NULL, "%s", strerror(ENOMEM));
+	}
+	return status;
+}
+
+static void info_list_free(struct info_list *l)
+{
+	for (size_t i = 0; i < l->nowned; i++)
+		free(l->owned[i]);
+	free(l->owned);
+	free(l->v);
+}
+
+/* Options that cannot go together; the status, or -1 to go on. */
+static int info_check(struct info_opts *io, const char *threads)
+{
+	uint64_t n = 0;
+	int rc;
+
+	if (io->brief + io->mime + io->json > 1)
+		return mm_error("info", NULL, "use only one of -b, --mime and --json");
+	if ((io->brief || io->mime) && (io->cache || io->map || io->bar))
+		return mm_error("info", NULL,
+				"-b and --mime print only the type: they take no --cache, --map or --bar");
+	if (io->json && io->bar)
+		return mm_error("info", NULL, "--bar is for people: --json has the ranges with --map");
+	if (threads && (rc = cmd_u64("info", "N", threads, &n)))
+		return rc;
+	if (threads && (n == 0 || n > INFO_MAX_THREADS))
+		return mm_error("info", NULL, "bad N '%s': threads must be 1 to %d",
+				threads, INFO_MAX_THREADS);
+	io->threads = (unsigned)n;
+	/* On a terminal --map also draws the bar. */
+	if (io->map && !io->json && isatty(STDOUT_FILENO))
+		io->bar = 1;
+	return -1;
+}
+
+/* Look at every file on the pool and print them in order. */
+static int info_all(const struct info_opts *io, struct info_list *l, int status)
+{
+	static struct out out;
+	struct info_ctx c = { .io = io, .names = l->v, .out = &out, .status = status };
+	static const struct pool_ops ops = {
+		.run = info_job, .emit = info_emit, .free_slot = info_file_free,
+	};
 	const char *why;
 	int rc;
 
-	if (!f->asked)
-		return 1;
-	rc = magic_db_answer(&got, &why, wait);
-	if (rc == 1)
-		return 0;
-	f->asked = 0;
-	if (rc == -2 && !f->err[0]) {
-		/* The helper is gone: ask here what it was asked. */
-		rc = magic_db_identify(f->name, -1, f->magic.type ?
-				       MM_MAGIC_MIME | MM_MAGIC_ENCODING : info_want(io),
-				       &got, &why);
-	}
-	if (f->err[0]) {
-		/* The half done here failed; the answer is of no use. */
-		if (rc == 0)
-			magic_info_free(&got);
-		return 1;
-	}
-	if (rc) {
-		info_set_err(f, NULL, why);
-		return 1;
-	}
-	if (got.type)
-		f->magic.type = got.type;
-	if (got.mime)
-		f->magic.mime = got.mime;
-	if (got.encoding)
-		f->magic.encoding = got.encoding;
-	return 1;
-}
-
-/* Print what was found about f, or report what went wrong; the status. */
-static int info_emit(const struct info_opts *io, struct out *o,
-		     struct info_file *f, int *nprinted)
-{
-	int rc = MM_EXIT_OK;
-
-	info_collect(io, f, 1);
-	if (f->err[0]) {
-		/* After what is already printed, so that the order holds. */
-		out_flush(o);
-		rc = mm_error("info", f->name, "%s", f->err);
-	} else if (io->brief || io->mime) {
-		info_put_raw(o, io->brief ? f->magic.type : f->magic.mime);
-		out_char(o, '\n');
-	} else if (io->json) {
-		info_print_json(o, f);
-	} else {
-		if ((*nprinted)++)
-			out_char(o, '\n');
-		info_print_human(o, f);
-	}
-	magic_info_free(&f->magic);
-	return rc;
+	if (!io->cache && l->n && magic_db_load(&why))
+		return mm_error("info", NULL, "%s", why);
+	out_init(&out, STDOUT_FILENO);
+	rc = pool_run(l->n, io->threads, sizeof(struct info_file), 16, &ops, &c);
+	if (rc < 0)
+		c.status = mm_error("info", NULL, "%s", strerror(-rc));
+	if (io->recursive && c.total.files > 1 && !io->brief && !io->mime)
+		info_print_total(io, &out, &c.total);
+	out_flush(&out);
+	if (out.err)
+		c.status = MM_EXIT_ERROR;	/* main.c reports it */
+	magic_db_unload();
+	return c.status;
 }
 
 static int info_run(int argc, const char **argv)
 {
 	struct info_opts io = { 0 };
+	const char *threads = NULL;
 	struct poptOption table[] = {
 		{ "brief", 'b', POPT_ARG_NONE, &io.brief, 0,
 		  "print only the type, as 'file -b' does", NULL },
@@ -386,62 +805,34 @@ static int info_run(int argc, const char **argv)
 		  "print only the MIME type, as file(1) prints it with -b and its mime-type option", NULL },
 		{ "json", 0, POPT_ARG_NONE, &io.json, 0,
 		  "print one JSON object per file, one line each", NULL },
+		{ "cache", 'c', POPT_ARG_NONE, &io.cache, 0,
+		  "only the page-cache fields: no type, no layout (as fincore)", NULL },
+		{ "map", 0, POPT_ARG_NONE, &io.map, 0,
+		  "also list the data runs with their disk extents, the holes and the resident runs", NULL },
+		{ "bar", 0, POPT_ARG_NONE, &io.bar, 0,
+		  "draw a bar of 64 cells: '#' resident, '-' data not resident, '.' hole", NULL },
+		{ "recursive", 'r', POPT_ARG_NONE, &io.recursive, 0,
+		  "every regular file below each directory (no symbolic links), then a total", NULL },
+		{ "threads", 'j', POPT_ARG_STRING, &threads, 0,
+		  "worker threads (default: the online CPUs)", "N" },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
-	/* Files looked at and not yet printed, oldest at head. */
-	static struct info_file queue[MM_MAGIC_WINDOW];
-	static struct out out;
-	size_t head = 0, queued = 0;
+	struct info_list list = { 0 };
 	struct cmd_args a;
-	const char *why;
-	int rc, status = MM_EXIT_OK, nprinted = 0;
+	int rc;
 
 	rc = cmd_parse("info", table, "[OPTIONS] FILE...", 1, -1, 0, argc, argv, &a);
-	if (rc >= 0)
+	if (rc >= 0) {
+		free((char *)threads);
 		return rc;
-	if (io.brief + io.mime + io.json > 1) {
-		cmd_args_free(&a);
-		return mm_error("info", NULL, "use only one of -b, --mime and --json");
 	}
-	if (magic_db_load(&why)) {
-		cmd_args_free(&a);
-		return mm_error("info", NULL, "%s", why);
-	}
-	if (a.nargs >= 2)
-		magic_db_helper_start();
-	out_init(&out, STDOUT_FILENO);
-	for (int i = 0; i < a.nargs || queued; ) {
-		size_t unanswered = 0, k;
-		struct info_file *f;
-
-		/* Take the answers that are in, in the order asked. */
-		for (k = 0; k < queued; k++) {
-			f = &queue[(head + k) % MM_MAGIC_WINDOW];
-			if (!info_collect(&io, f, 0))
-				break;
-		}
-		for (; k < queued; k++)
-			unanswered += queue[(head + k) % MM_MAGIC_WINDOW].asked;
-		/* Print in order; wait for an answer only when the queue is full. */
-		if (queued && (!queue[head].asked || queued == MM_MAGIC_WINDOW ||
-			       i == a.nargs)) {
-			status = mm_worst(status, info_emit(&io, &out, &queue[head], &nprinted));
-			head = (head + 1) % MM_MAGIC_WINDOW;
-			queued--;
-			continue;
-		}
-		f = &queue[(head + queued++) % MM_MAGIC_WINDOW];
-		memset(f, 0, sizeof *f);
-		f->name = a.args[i++];
-		info_look(&io, f, (int)unanswered);
-	}
-	out_flush(&out);
-	if (out.err)
-		status = MM_EXIT_ERROR;	/* main.c reports it */
-	magic_db_unload();
+	if ((rc = info_check(&io, threads)) < 0)
+		rc = info_all(&io, &list, info_collect(&io, &a, &list));
 	cmd_args_free(&a);
-	return status;
+	info_list_free(&list);
+	free((char *)threads);
+	return rc;
 }
 
 const struct cmd cmd_info = {

@@ -1,9 +1,15 @@
 /*
  * magic: what a file is, as libmagic (file(1)) says.  Used by info only.
- * libmagic is opened with dlopen(3) and its database loaded on first use,
- * once per process: the other commands neither load the library (and the
- * compression libraries it pulls in, about 0.6 ms of start-up here) nor
- * read the 8 MB database (about 2.4 ms, FACTS.md).  Never prints.
+ * libmagic is opened with dlopen(3) and its database loaded on first use:
+ * the other commands neither load the library (and the compression
+ * libraries it pulls in, about 0.6 ms of start-up here) nor read the 8 MB
+ * database (about 2.4 ms).  Never prints.
+ *
+ * Threads: a libmagic handle (magic_t) keeps state between calls, so each
+ * thread that asks gets a handle of its own, never shared.  The handles are
+ * opened and loaded one after another under a lock: magic_open and
+ * magic_load running at the same time in two threads have corrupted the
+ * heap in other programs; loaded handles then work side by side.
  */
 #ifndef MM_MAGIC_H
 #define MM_MAGIC_H
@@ -22,52 +28,26 @@ struct magic_info {
 };
 
 /*
- * Load libmagic and its default database (or $MAGIC) unless done already.
- * Returns 0, or -1 with *why set to a message (static storage).  A failure
- * is remembered: later calls fail the same way without trying again.
+ * Load libmagic and the calling thread's handle with the default database
+ * (or $MAGIC), so that a database that cannot be loaded is one error before
+ * any file.  Returns 0, or -1 with *why set to a message (static storage).
+ * A failure is remembered: later calls fail the same way.
  */
 int magic_db_load(const char **why);
 
 /*
  * Identify the file at `path`, or, when path is NULL, the one open on fd
- * (read from its current offset, which is then restored).  Symbolic links
- * are followed.  Loads the database first if needed.  Returns 0, or -1 with
- * *why set to a message valid until the next call.
+ * (read from its current offset, which is then restored), with the calling
+ * thread's handle (loaded first if need be).  Symbolic links are followed.
+ * Returns 0, or -1 with *why set to a message valid until this thread's
+ * next call.
  */
 int magic_db_identify(const char *path, int fd, int want,
 		      struct magic_info *out, const char **why);
 
 void magic_info_free(struct magic_info *m);
 
-/*
- * For many files: fork a helper process, once the database is loaded (so
- * it is read once), that answers questions while the caller works on
- * other files or on the other half of the same one: two libmagic passes at
- * a time, on two cores.  Returns 0, or -1 (only one CPU allowed, or no
- * fork).
- */
-int magic_db_helper_start(void);
-void magic_db_helper_stop(void);
-
-/* The most questions that may wait for an answer (more could deadlock). */
-#define MM_MAGIC_WINDOW 8
-
-/*
- * Ask the helper what magic_db_identify(path, -1, want, ...) would say.
- * Answers come back in the order asked.  Returns 0, or -1 if there is no
- * helper (or the path is too long): then ask magic_db_identify.
- */
-int magic_db_ask(const char *path, int want);
-
-/*
- * The answer to the oldest question not yet answered: 0 with *out filled
- * (fields not asked for are NULL), -1 with *why set to libmagic's error
- * for that file, or -2 if the helper is gone: then ask magic_db_identify.
- * Unless `wait`, 1 if the answer is not there yet.
- */
-int magic_db_answer(struct magic_info *out, const char **why, int wait);
-
-/* Stop the helper and release the database (for leak checkers). */
+/* Close every thread's handle (for leak checkers); no thread may ask after. */
 void magic_db_unload(void);
 
 #endif

@@ -1,4 +1,4 @@
-setup() { load test_helper/common-setup; _common_setup; }
+setup() { load test_helper/common-setup; _common_setup; load lib/pages; }
 
 teardown() { _common_teardown; }
 
@@ -359,4 +359,68 @@ SH
 	assert_output --partial "--async"
 	assert_output --partial "--data"
 	assert_output --partial "--drop"
+}
+
+@test "flush --load: reads the pages that are not resident; info then counts them all" {
+	ondisk_dir
+	cold_file "$D/f" $((4 << 20))
+	read_pages "$D/f" 0 7 500
+	run -0 mmtool flush --load "$D/f"
+	assert_output ""
+	assert_equal "$(fincore_pages "$D/f")" 1024
+	run -0 vmtouch "$D/f"
+	assert_line --partial "Resident Pages: 1024/1024"
+	run -0 mmtool info --json "$D/f"
+	[[ $output == *'"resident_pages":1024,'* ]]
+}
+
+@test "flush --load: reads only the pages not resident (strace: no pread of a resident page)" {
+	ondisk_dir
+	clean_file "$D/f" $((1 << 20))
+	mmtool flush --drop "$D/f"
+	read_pages "$D/f" $(seq 0 9) $(seq 20 255)
+	trace -o "$T/trace" -e trace=pread64,fadvise64 mmtool flush --load "$D/f"
+	# The preads after readahead is turned off are the file's (not ld.so's).
+	sed -n '/POSIX_FADV_RANDOM/,$p' "$T/trace" | grep 'pread64(' > "$T/reads"
+	assert_equal "$(wc -l < "$T/reads")" 1
+	grep -q 'pread64([0-9]*, .*, 40960, 40960) = 40960' "$T/reads"
+	assert_equal "$(fincore_pages "$D/f")" 256
+}
+
+@test "flush --load --range: loads that range only (vmtouch -v -p sees it all resident)" {
+	ondisk_dir
+	cold_file "$D/f" $((4 << 20))
+	run -0 mmtool flush --load --range 1M+512K "$D/f"
+	assert_equal "$(fincore_pages "$D/f")" 128
+	run -0 vmtouch -v -p 1M-1536K "$D/f"
+	assert_line --partial "Resident Pages: 128/128"
+}
+
+@test "flush --load: does not write dirty pages back" {
+	ondisk_dir
+	need_cachestat
+	clean_file "$D/f" $((1 << 20))
+	dirty "$D/f" 0
+	require_dirty "$D/f"
+	run -0 mmtool flush --load "$D/f"
+	[ "$(dirty_pages "$D/f")" -gt 0 ]
+}
+
+@test "flush --load: with --drop, --async or --data is an error" {
+	printf x > "$T/f"
+	for o in --drop --async --data; do
+		run -2 --separate-stderr mmtool flush --load "$o" "$T/f"
+		assert_equal "$stderr" "mmtool: flush: --load does not sync or evict: it takes no --drop, --async or --data"
+	done
+}
+
+@test "flush --load: a directory is an error" {
+	mkdir "$T/d"
+	run -2 --separate-stderr mmtool flush --load "$T/d"
+	assert_equal "$stderr" "mmtool: flush: $T/d: is a directory: --load needs a file"
+}
+
+@test "flush --help: lists --load" {
+	run -0 mmtool flush --help
+	assert_output --partial "--load"
 }

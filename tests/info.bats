@@ -1,4 +1,4 @@
-setup() { load test_helper/common-setup; _common_setup; }
+setup() { load test_helper/common-setup; _common_setup; load lib/pages; }
 
 teardown() { _common_teardown; }
 
@@ -19,6 +19,28 @@ PY
 }
 
 fincore_pages() { fincore -n -o PAGES "$1" | tr -d ' '; }
+
+# cachestat(2) (Linux 6.5) of FILE: "cached dirty writeback evicted recent".
+cachestat() {
+	python3 - "$1" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+r = (ctypes.c_uint64 * 2)(0, 0)
+s = (ctypes.c_uint64 * 5)()
+fd = os.open(sys.argv[1], os.O_RDONLY)
+if libc.syscall(451, fd, r, s, 0):
+    sys.exit(1)
+print(*s)
+PY
+}
+has_cachestat() { : > "$T/.probe"; cachestat "$T/.probe" > /dev/null 2>&1; }
+
+# NOCS: an LD_PRELOAD library that makes cachestat(2) fail with ENOSYS.
+nocachestat() {
+	NOCS=$T/nocachestat.so
+	cc -shared -fPIC -O2 -o "$NOCS" "$BATS_TEST_DIRNAME/lib/nocachestat.c" -ldl
+	if under_sanitizer; then NOCS="$(cc -print-file-name=libasan.so) $NOCS"; fi
+}
 
 # A small valid PNG (2x2 RGB), built with zlib.
 make_png() {
@@ -48,26 +70,31 @@ make_samples() {
 		"$T/script.sh" "$T/data.json" "$T/empty" "$T/random.bin")
 }
 
-# The number of data runs and holes by SEEK_DATA/SEEK_HOLE, and st_blocks.
-layout_oracle() {
+# The data runs and holes of FILE by SEEK_DATA/SEEK_HOLE, in file order:
+# lines "data START+LENGTH" and "hole START+LENGTH".
+runs_oracle() {
 	python3 - "$1" <<'PY'
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
-size = os.fstat(fd).st_size
-pos = extents = holes = 0
+size, pos = os.fstat(fd).st_size, 0
 while pos < size:
     try:
         data = os.lseek(fd, pos, os.SEEK_DATA)
     except OSError:
         data = size
     if data > pos:
-        holes += 1
+        print('hole %d+%d' % (pos, data - pos))
     if data >= size:
         break
     pos = os.lseek(fd, data, os.SEEK_HOLE)
-    extents += 1
-print(size, os.fstat(fd).st_blocks * 512, extents, holes)
+    print('data %d+%d' % (data, pos - data))
 PY
+}
+
+# "size allocated extents holes" of FILE: stat, and the runs counted.
+layout_oracle() {
+	runs_oracle "$1" > "$T/.runs"
+	echo "$(stat -c %s "$1") $(($(stat -c '%b * %B' "$1"))) $(grep -c '^data' "$T/.runs") $(grep -c '^hole' "$T/.runs")"
 }
 
 @test "info -b: equals file -b on an ELF binary, gzip, PNG, text and empty files" {
@@ -108,7 +135,7 @@ PY
 	truncate -s 1536K "$T/f"
 	run -0 mmtool info "$T/f"
 	assert_equal "$(printf '%s\n' "${lines[@]}" | cut -d: -f1 | tr '\n' ,)" \
-		"file,size,allocated,extents,holes,type,mime,encoding,page size,pages,resident pages,"
+		"file,size,allocated,extents,holes,type,mime,encoding,page size,pages,resident pages,resident,$(has_cachestat && echo cachestat,)"
 	assert_line --index 0 "file:           $T/f"
 	assert_line --index 1 "size:           1572864 (1.5 MiB)"
 	assert_line --index 8 "page size:      $(getconf PAGESIZE)"
@@ -128,10 +155,11 @@ PY
 	printf a > "$T/a"
 	printf b > "$T/b"
 	mmtool info "$T/a" "$T/b" > "$T/out"
-	assert_equal "$(wc -l < "$T/out")" 23
-	assert_equal "$(sed -n 12p "$T/out")" ""
-	assert_equal "$(sed -n 13p "$T/out")" "file:           $T/b"
-	assert_equal "$(tail -n 1 "$T/out" | cut -d: -f1)" "resident pages"
+	n=$(mmtool info "$T/a" | wc -l)
+	assert_equal "$(wc -l < "$T/out")" $((2 * n + 1))
+	assert_equal "$(sed -n "$((n + 1))p" "$T/out")" ""
+	assert_equal "$(sed -n "$((n + 2))p" "$T/out")" "file:           $T/b"
+	assert_equal "$(tail -n 1 "$T/out" | cut -d: -f1)" "$(mmtool info "$T/a" | tail -n 1 | cut -d: -f1)"
 }
 
 @test "info: a control character in a name is shown as '?' in the human output" {
@@ -144,19 +172,24 @@ PY
 @test "info --json: one object per file with exactly the keys SPEC names, numbers as numbers" {
 	make_samples
 	mmtool info --json "${SAMPLES[@]}" > "$T/out"
-	python3 - "$T/out" "${#SAMPLES[@]}" <<'PY'
+	python3 - "$T/out" "${#SAMPLES[@]}" "$(has_cachestat && echo 1)" <<'PY'
 import json, sys
 lines = open(sys.argv[1], 'rb').read().split(b'\n')
 assert lines[-1] == b'', 'output must end with a newline'
 lines = lines[:-1]
 assert len(lines) == int(sys.argv[2]), len(lines)
-keys = ['file', 'size', 'allocated', 'extents', 'holes', 'type', 'mime',
-        'encoding', 'page_size', 'pages', 'resident_pages']
+keys = ['kind', 'file', 'size', 'allocated', 'extents', 'holes', 'type', 'mime',
+        'encoding', 'page_size', 'pages', 'resident_pages', 'resident_bytes',
+        'resident_percent']
+if sys.argv[3] == '1':
+    keys += ['cached', 'dirty', 'writeback', 'evicted', 'recently_evicted']
 for line in lines:
     o = json.loads(line)
     assert list(o) == keys, list(o)
+    assert o['kind'] == 'info'
     for k in keys:
-        want = str if k in ('file', 'type', 'mime', 'encoding') else int
+        want = (str if k in ('kind', 'file', 'type', 'mime', 'encoding') else
+                float if k == 'resident_percent' else int)
         assert type(o[k]) is want, (k, o[k])
 PY
 }
@@ -208,14 +241,18 @@ PY
 	done
 	mmtool info --json "${paths[@]}" > "$T/out"
 	python3 - "$T/out" "${paths[@]}" <<'PY'
-import json, os, sys
+import base64, json, os, sys
 lines = open(sys.argv[1], 'rb').read().split(b'\n')[:-1]
 want = [os.fsencode(p) for p in sys.argv[2:]]
 assert len(lines) == len(want), (len(lines), len(want))
 for line, name in zip(lines, want):
     o = json.loads(line.decode('utf-8'))   # strict: no raw control characters
-    got = o['file'].encode('utf-8', 'surrogateescape')
-    assert got == name, (got, name)
+    assert o['file'] == name.decode('utf-8', 'replace'), (o['file'], name)
+    try:
+        name.decode('utf-8')
+        assert 'file_b64' not in o, o
+    except UnicodeDecodeError:
+        assert base64.b64decode(o['file_b64']) == name, (o, name)
 PY
 }
 
@@ -302,10 +339,11 @@ PY
 	assert_equal "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["resident_pages"])' "$output")" "$want"
 }
 
-@test "info: residency is 'unknown' for a file that cannot be mapped (/sys)" {
+@test "info: without cachestat, residency is 'unknown' for a file that cannot be mapped (/sys)" {
 	f=/sys/kernel/mm/transparent_hugepage/enabled
 	[ -r "$f" ] || skip "no $f here"
-	run -0 mmtool info "$f"
+	nocachestat
+	run -0 env LD_PRELOAD="$NOCS" mmtool info "$f"
 	assert_line "resident pages: unknown (the file cannot be mapped)"
 	assert_line "type:           $(file -b "$f")"
 }
@@ -413,32 +451,44 @@ PY
 	[[ $stderr == "mmtool: info: --bogus: "* ]]
 }
 
-@test "info: many files at once say what each says alone (the MIME helper)" {
+@test "info: many files at once say what each says alone, for -j 1, 2 and 7" {
 	make_samples
 	mkdir "$T/dir"
 	mkfifo "$T/fifo"
 	SAMPLES+=("$T/dir" "$T/fifo" /dev/null "$T/elf")
-	run -0 timeout 60 mmtool info --json "${SAMPLES[@]}"
-	together=$output
 	alone=$(for f in "${SAMPLES[@]}"; do timeout 10 mmtool info --json "$f"; done)
-	strip='import json, sys
-for line in sys.stdin:
-    o = json.loads(line)
-    del o["resident_pages"]	# info itself reads the files in between
-    print(json.dumps(o))'
-	assert_equal "$(python3 -c "$strip" <<<"$together")" "$(python3 -c "$strip" <<<"$alone")"
+	for j in 1 2 7; do
+		run -0 timeout 60 mmtool info -j "$j" --json "${SAMPLES[@]}"
+		assert_equal "$output" "$alone"
+	done
 }
 
-@test "info: many files without the helper process (socketpair refused)" {
+@test "info -j: 1, 2 and 7 threads print the same bytes, with -b, --mime and the record" {
 	make_samples
-	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null -e trace=none \
-		-e inject=socketpair:error=EMFILE true || skip "strace cannot inject errors here"
+	for opt in -b --mime --json --cache --map; do
+		mmtool info -j 1 $opt "${SAMPLES[@]}" "${SAMPLES[@]}" > "$T/one"
+		for j in 2 7; do
+			mmtool info -j "$j" $opt "${SAMPLES[@]}" "${SAMPLES[@]}" > "$T/many"
+			cmp "$T/one" "$T/many"
+		done
+	done
+}
+
+@test "info -j: 0 and junk are errors" {
+	run -2 --separate-stderr mmtool info -j 0 /dev/null
+	assert_equal "$stderr" "mmtool: info: bad N '0': threads must be 1 to 1024"
+	run -2 --separate-stderr mmtool info -j x /dev/null
+	[[ $stderr == "mmtool: info: bad N 'x'"* ]]
+}
+
+@test "info: no helper process is forked, only threads" {
+	make_samples
 	run -0 env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o "$T/trace" \
-		-e trace=socketpair,clone,clone3 -e inject=socketpair:error=EMFILE \
-		mmtool info -b "${SAMPLES[@]}"
-	assert_output "$(file -b "${SAMPLES[@]}")"
-	run grep -cE '^[0-9]+ +clone3?\(' "$T/trace"
-	assert_output 0
+		-e trace=clone,clone3,fork,vfork "$MMTOOL" info -j 2 "${SAMPLES[@]}"
+	run grep -cE 'clone3?\(' "$T/trace"
+	[ "$output" -ge 1 ]
+	run grep -E '^[0-9]+ +(v?fork|clone3?)\(' "$T/trace"
+	refute_output --partial SIGCHLD
 }
 
 @test "info: a magic database that cannot be loaded is a clean error" {
@@ -449,11 +499,11 @@ for line in sys.stdin:
 	assert_equal "${#stderr_lines[@]}" 1
 }
 
-@test "info --help: lists -b/--brief, --mime and --json" {
+@test "info --help: lists every option" {
 	run -0 mmtool info --help
-	assert_output --partial "-b, --brief"
-	assert_output --partial "--mime"
-	assert_output --partial "--json"
+	for o in "-b, --brief" --mime --json "-c, --cache" --map --bar "-r, --recursive" "-j, --threads=N"; do
+		assert_output --partial -- "$o"
+	done
 }
 
 # strace: which files a command opens.  The magic database is
@@ -466,11 +516,21 @@ opens() {
 		strace -f -qq -e trace=open,openat -o "$T/trace" "$@"
 }
 
-@test "info: opens the magic database once for several files" {
+@test "info: opens the magic database once per thread, the library once" {
 	make_samples
-	opens mmtool info "${SAMPLES[@]}" > /dev/null
+	opens mmtool info -j 1 "${SAMPLES[@]}" > /dev/null
 	assert_equal "$(grep -cE 'magic\.mgc", O_RDONLY.*\) = [0-9]+$' "$T/trace")" 1
 	assert_equal "$(grep -cE 'libmagic\.so.*\) = [0-9]+$' "$T/trace")" 1
+	opens mmtool info -j 2 "${SAMPLES[@]}" > /dev/null
+	[ "$(grep -cE 'magic\.mgc", O_RDONLY.*\) = [0-9]+$' "$T/trace")" -le 2 ]
+	assert_equal "$(grep -cE 'libmagic\.so.*\) = [0-9]+$' "$T/trace")" 1
+}
+
+@test "info --cache: does not load libmagic" {
+	printf hello > "$T/f"
+	opens mmtool info -c "$T/f" > /dev/null
+	run grep -cE 'magic\.mgc|libmagic\.so.*\) = [0-9]+$' "$T/trace"
+	assert_output 0
 }
 
 # A command that is not built yet says so; its test then waits for it.
@@ -506,4 +566,274 @@ not_built() { mmtool "$1" --help 2>&1 | grep -q 'not built yet'; }
 	opens mmtool flush "$T/f"
 	run grep -cE 'magic\.mgc|/etc/magic' "$T/trace"
 	assert_output 0
+}
+
+# Every line of FILE is a JSON object; print KEY of each (python's repr).
+json_keys() {
+	python3 - "$@" <<'PY'
+import json, sys
+for line in open(sys.argv[1], 'rb').read().split(b'\n')[:-1]:
+    o = json.loads(line.decode('utf-8'))
+    print(*[o.get(k, '-') for k in sys.argv[2:]])
+PY
+}
+
+@test "info: leaves the page cache as it found it (fincore counts what info said)" {
+	ondisk_dir
+	f=$D/f
+	cold_file "$f" $((8 << 20))
+	read_pages "$f" 3 700 1500
+	for opt in --json -b --mime; do
+		before=$(fincore_pages "$f")
+		run -0 mmtool info $opt "$f"
+		assert_equal "$(fincore_pages "$f")" "$before"
+	done
+	mmtool info --json "$f" > "$T/out"
+	assert_equal "$(json_keys "$T/out" resident_pages)" "$(fincore_pages "$f")"
+	assert_equal "$(fincore_pages "$f")" 3
+}
+
+@test "info: without cachestat it leaves the page cache as it found it too" {
+	ondisk_dir
+	nocachestat
+	f=$D/f
+	cold_file "$f" $((8 << 20))
+	read_pages "$f" 0 9 1000
+	env LD_PRELOAD="$NOCS" mmtool info --json "$f" > "$T/out"
+	assert_equal "$(json_keys "$T/out" resident_pages cached)" "3 -"
+	assert_equal "$(fincore_pages "$f")" 3
+}
+
+@test "info: resident bytes and percentage agree with vmtouch" {
+	ondisk_dir
+	f=$D/f
+	randfile "$f" $((4 << 20))
+	evict "$f"
+	read_pages "$f" 0 1 2 3 100 101
+	mmtool info --json "$f" > "$T/out"
+	page=$(getconf PAGESIZE)
+	assert_equal "$(json_keys "$T/out" resident_pages resident_bytes resident_percent)" \
+		"6 $((6 * page)) 0.6"
+	run -0 vmtouch "$f"
+	assert_line --partial "Resident Pages: 6/1024"
+	run -0 mmtool info "$f"
+	assert_line "resident:       $((6 * page)) (24.0 KiB), 0.6%"
+}
+
+@test "info: cachestat's counts; dirty pages after a poke without -s" {
+	has_cachestat || skip "cachestat(2) is not available"
+	ondisk_dir
+	f=$D/f
+	randfile "$f" $((1 << 20))
+	sync "$f"
+	mmtool poke "$f" 8192 DIRTY
+	read -r cached dirty writeback evicted recent <<<"$(cachestat "$f")"
+	[ "$dirty" -gt 0 ] || skip "the kernel wrote the page back before the test could"
+	mmtool info -c --json "$f" > "$T/out"
+	assert_equal "$(json_keys "$T/out" cached dirty)" "$cached $dirty"
+	run -0 mmtool info "$f"
+	assert_line --regexp "^cachestat:      cached [0-9]+, dirty $dirty, writeback [0-9]+, evicted [0-9]+, recently evicted [0-9]+$"
+	grep -q '^Dirty:' /proc/meminfo
+}
+
+@test "info -c: only the page-cache fields, equal to fincore's" {
+	ondisk_dir
+	f=$D/f
+	randfile "$f" $((2 << 20))
+	evict "$f"
+	read_pages "$f" 4 5
+	mmtool info -c --json "$f" > "$T/out"
+	python3 - "$T/out" "$(has_cachestat && echo 1)" <<'PY'
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+keys = ['kind', 'file', 'size', 'page_size', 'pages', 'resident_pages',
+        'resident_bytes', 'resident_percent']
+if sys.argv[2] == '1':
+    keys += ['cached', 'dirty', 'writeback', 'evicted', 'recently_evicted']
+assert list(o) == keys, list(o)
+PY
+	assert_equal "$(json_keys "$T/out" resident_pages)" "$(fincore_pages "$f")"
+	run -0 mmtool info -c "$f"
+	refute_line --partial "type:"
+}
+
+@test "info --map: data and hole ranges equal python's SEEK_DATA/SEEK_HOLE" {
+	ondisk_dir
+	f=$D/f
+	truncate -s 1M "$f"
+	for at in 0 40 200; do
+		dd if=/dev/urandom of="$f" bs=4096 count=2 seek=$at conv=notrunc status=none
+	done
+	sync "$f"
+	runs_oracle "$f" > "$T/want"
+	grep -q hole "$T/want" || skip "this file system reports no holes"
+	mmtool info --map "$f" > "$T/out"
+	assert_equal "$(grep -E '^(data|hole) ' "$T/out")" "$(cat "$T/want")"
+	mmtool info --map --json "$f" > "$T/json"
+	python3 - "$T/json" "$T/want" <<'PY'
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+got = sorted([('data', r['offset'], r['length']) for r in o['data_ranges']] +
+             [('hole', r['offset'], r['length']) for r in o['hole_ranges']], key=lambda t: t[1])
+want = [(l.split()[0], *map(int, l.split()[1].split('+'))) for l in open(sys.argv[2])]
+assert got == want, (got, want)
+assert (o['extents'], o['holes']) == (len(o['data_ranges']), len(o['hole_ranges']))
+PY
+}
+
+@test "info --map: resident ranges are the pages read, and fincore's count" {
+	ondisk_dir
+	f=$D/f
+	cold_file "$f" $((4 << 20))
+	read_pages "$f" 2 3 4 600
+	page=$(getconf PAGESIZE)
+	run -0 mmtool info --map "$f"
+	assert_equal "$(grep '^resident [0-9]' <<<"$output")" \
+		"$(printf 'resident %d+%d\nresident %d+%d' $((2 * page)) $((3 * page)) $((600 * page)) "$page")"
+	assert_equal "$(fincore_pages "$f")" 4
+	mmtool info -c --map --json "$f" > "$T/json"
+	python3 - "$T/json" "$page" <<'PY'
+import json, sys
+o, page = json.loads(open(sys.argv[1]).read()), int(sys.argv[2])
+assert o['resident_ranges'] == [{'offset': 2 * page, 'length': 3 * page},
+                                {'offset': 600 * page, 'length': page}], o
+assert 'data_ranges' not in o
+PY
+}
+
+@test "info --map: physical extents equal filefrag -v's on a loop-mounted ext4" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount"
+	ondisk_dir
+	truncate -s 64M "$D/img"
+	mkfs.ext4 -q -F -b 4096 "$D/img" || skip "mkfs.ext4 failed"
+	mkdir "$D/mnt"
+	cat > "$D/script" <<'SH'
+set -eu
+mount -o loop "$1" "$2" || exit 77
+f=$2/f
+truncate -s 8M "$f"
+for at in 0 100 101 900 1500; do
+	dd if=/dev/urandom of="$f" bs=4096 count=7 seek=$at conv=notrunc status=none
+done
+sync "$f"
+mmtool info --map --json "$f"
+filefrag -v -b4096 "$f"
+umount "$2"
+SH
+	run unshare -m sh "$D/script" "$D/img" "$D/mnt"
+	[ "$status" -ne 77 ] || skip "cannot loop-mount here"
+	assert_success
+	python3 - "$output" <<'PY'
+import json, re, sys
+lines = sys.argv[1].split('\n')
+o = json.loads(lines[0])
+got = [(p['offset'], p['length']) for d in o['data_ranges'] for p in d['physical']]
+want = []
+for l in lines[1:]:
+    m = re.match(r'\s*\d+:\s*(\d+)\.\.\s*(\d+):\s*(\d+)\.\.\s*(\d+):\s*(\d+):', l)
+    if m:
+        lo, hi, plo, phi, n = map(int, m.groups())
+        want.append((plo * 4096, n * 4096))
+# filefrag may join extents that touch on disk; compare the bytes covered.
+def cover(rs):
+    out = []
+    for a, n in sorted(rs):
+        if out and out[-1][0] + out[-1][1] == a:
+            out[-1] = (out[-1][0], out[-1][1] + n)
+        else:
+            out.append((a, n))
+    return out
+assert cover(got) == cover(want), (got, want)
+assert len(o['data_ranges']) == 4, o['data_ranges']
+PY
+}
+
+@test "info --bar: 64 cells, '#' resident, '-' data not resident, '.' hole" {
+	ondisk_dir
+	f=$D/f
+	truncate -s 256K "$f"
+	dd if=/dev/urandom of="$f" bs=4096 count=32 conv=notrunc status=none
+	sync "$f"
+	evict "$f"
+	read_pages "$f" 0 1 2 3 4 5 6 7
+	[ "$(mmtool info --json "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["holes"])')" -eq 1 ] ||
+		skip "this file system reports no holes"
+	run -0 mmtool info --bar "$f"
+	assert_line "bar:            [$(printf '#%.0s' {1..8})$(printf -- '-%.0s' {1..24})$(printf '.%.0s' {1..32})]"
+}
+
+@test "info: a socket is described as file(1) describes it, from stat" {
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/sock"
+	run -0 mmtool info -b "$T/sock"
+	assert_output "$(file -b "$T/sock")"
+	mmtool info --json "$T/sock" > "$T/out"
+	assert_equal "$(json_keys "$T/out" size mime)" "None $(file -b --mime-type "$T/sock")"
+	run -0 mmtool info -c "$T/sock"
+	assert_line "size:           unknown (a socket has no size)"
+}
+
+@test "info -: a pipe's size is unknown, not 0" {
+	run -0 bash -c 'printf "hello\n" | mmtool info -'
+	assert_line "size:           unknown (a pipe: its length is known only once read)"
+	run -0 bash -c 'printf "hello\n" | mmtool info --json -'
+	assert_equal "$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["size"])' "$output")" None
+}
+
+@test "info -r: every regular file below, in name order, no symbolic links, then a total" {
+	mkdir -p "$T/d/a/b" "$T/d/c"
+	printf 1 > "$T/d/a/b/x"
+	printf 22 > "$T/d/a/y"
+	printf 333 > "$T/d/c/z"
+	printf 4444 > "$T/d/w"
+	ln -s "$T/d/w" "$T/d/link"
+	ln -s "$T/d/a" "$T/d/c/dirlink"
+	mkfifo "$T/d/fifo"
+	mmtool info -r --json "$T/d" > "$T/out"
+	assert_equal "$(json_keys "$T/out" kind file)" "$(printf 'info %s\n' "$T/d/a/b/x" "$T/d/a/y" "$T/d/c/z" "$T/d/w")
+total -"
+	assert_equal "$(tail -n 1 "$T/out" | python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["files"], o["size"])')" "4 10"
+	run -0 mmtool info -r -b "$T/d"
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "info -r: the total line sums size, allocated and resident as fincore counts" {
+	ondisk_dir
+	mkdir "$D/t"
+	for i in 1 2 3; do randfile "$D/t/f$i" $((i * 100000)); done
+	sync "$D/t"/f*
+	mmtool info -r -c --json "$D/t" > "$T/out"
+	want=$(( $(fincore -n -b -o RES "$D/t"/f* | paste -sd+) ))
+	python3 - "$T/out" "$want" "$(du -cb --apparent-size "$D/t"/f* | tail -n 1 | cut -f1)" <<'PY'
+import json, sys
+o = [json.loads(l) for l in open(sys.argv[1])][-1]
+assert o['kind'] == 'total' and o['files'] == 3, o
+assert o['size'] == int(sys.argv[3]), o
+assert o['resident_bytes'] == int(sys.argv[2]), (o, sys.argv[2])
+PY
+	run -0 mmtool info -r "$D/t"
+	assert_line --regexp "^total:          3 files, size 600000 \(585\.9 KiB\), allocated [0-9]+ \(.*\), resident [0-9]+ \(.*\), [0-9.]+%$"
+}
+
+@test "info -r --json: names with newlines, control bytes and invalid UTF-8 all parse" {
+	mkdir "$T/d"
+	for n in $'new\nline' $'ctl\x01\x7f' $'bad\xff' 'caf'$'\xc3\xa9' $'tab\t'; do
+		printf x > "$T/d/$n"
+	done
+	mmtool info -r --json "$T/d" > "$T/out"
+	python3 - "$T/out" "$T/d" <<'PY'
+import base64, json, os, sys
+lines = open(sys.argv[1], 'rb').read().split(b'\n')[:-1]
+names = sorted(os.listdir(os.fsencode(sys.argv[2])))
+objs = [json.loads(l.decode('utf-8')) for l in lines]
+assert objs[-1]['kind'] == 'total' and objs[-1]['files'] == 5, objs[-1]
+for o, n in zip(objs, names):
+    full = os.path.join(os.fsencode(sys.argv[2]), n)
+    got = base64.b64decode(o['file_b64']) if 'file_b64' in o else o['file'].encode()
+    assert got == full, (got, full)
+PY
+}
+
+@test "info: -b with --cache, --map or --bar is an error" {
+	run -2 --separate-stderr mmtool info -b -c /dev/null
+	assert_equal "$stderr" "mmtool: info: -b and --mime print only the type: they take no --cache, --map or --bar"
 }
