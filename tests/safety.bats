@@ -12,6 +12,11 @@ setup() {
 
 untouched() { [ "$(sum "$T/f")" = "$before" ]; }
 
+# strace, with LeakSanitizer off: it cannot work under ptrace.
+traced() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace "$@"
+}
+
 @test "safety: --undo naming the target itself is refused and the target is untouched" {
 	run -2 --separate-stderr mmtool poke --undo "$T/f" "$T/f" 0 X
 	assert_equal "$stderr" "mmtool: poke: $T/f: the undo file is $T/f itself under another name; nothing was written"
@@ -158,7 +163,7 @@ untouched() { [ "$(sum "$T/f")" = "$before" ]; }
 
 @test "safety: --create opens the new file once, O_EXCL|O_NOFOLLOW, and never again by name" {
 	command -v strace >/dev/null || skip "strace is not installed"
-	run -0 strace -f -e trace=open,openat -o "$T/trace" mmtool poke --create "$T/new" 0 hello
+	run -0 traced -f -e trace=open,openat -o "$T/trace" mmtool poke --create "$T/new" 0 hello
 	# The first try opens an existing file (ENOENT), then it is created.
 	run -0 grep "\"$T/new\"" "$T/trace"
 	assert_line --index 0 --partial "ENOENT"
@@ -171,7 +176,7 @@ untouched() { [ "$(sum "$T/f")" = "$before" ]; }
 # patch $1 applied to a copy of $2: a signal injected there arrives mid-patch.
 second_window_munmap() {
 	cp --sparse=always "$2" "$T/trial"
-	strace -qq -e trace=munmap -o "$T/munmaps" mmtool poke --patch "$1" "$T/trial"
+	traced -qq -e trace=munmap -o "$T/munmaps" mmtool poke --patch "$1" "$T/trial"
 	grep -n 'munmap(.*, 62)' "$T/munmaps" | sed -n 2p | cut -d: -f1
 }
 
@@ -187,7 +192,7 @@ second_window_munmap() {
 	for sig in INT:130 TERM:143 HUP:129; do
 		truncate -s 0 "$T/big"
 		truncate -s 200M "$T/big"
-		run --separate-stderr strace -qq -o /dev/null -e trace=munmap \
+		run --separate-stderr traced -qq -o /dev/null -e trace=munmap \
 			-e inject=munmap:signal=${sig%:*}:when=$n mmtool poke --patch "$T/p" "$T/big"
 		assert_equal "$status" "${sig#*:}"
 		assert_equal "$stderr" "mmtool: poke: $T/big: SIG${sig%:*}: the edits were all written first"
@@ -197,12 +202,12 @@ second_window_munmap() {
 
 @test "safety: a signal before the first byte is written stops poke with nothing written and no created file" {
 	command -v strace >/dev/null || skip "strace is not installed"
-	run --separate-stderr strace -qq -o /dev/null -e trace=fallocate \
+	run --separate-stderr traced -qq -o /dev/null -e trace=fallocate \
 		-e inject=fallocate:signal=TERM:when=1 mmtool poke "$T/f" 0 XYZ
 	assert_equal "$status" 143
 	assert_equal "$stderr" "mmtool: poke: $T/f: SIGTERM: nothing was written"
 	untouched
-	run --separate-stderr strace -qq -o /dev/null -e trace=fallocate \
+	run --separate-stderr traced -qq -o /dev/null -e trace=fallocate \
 		-e inject=fallocate:signal=INT:when=1 mmtool poke --create "$T/new" 0 XYZ
 	assert_equal "$status" 130
 	[ ! -e "$T/new" ]
