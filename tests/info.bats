@@ -68,6 +68,8 @@ make_samples() {
 	randfile "$T/random.bin" 5000
 	SAMPLES=("$T/elf" "$T/text.gz" "$T/image.png" "$T/text.txt" "$T/utf8.txt"
 		"$T/script.sh" "$T/data.json" "$T/empty" "$T/random.bin")
+	# Written back: cachestat's dirty count must not change between runs.
+	sync "${SAMPLES[@]}"
 }
 
 # The data runs and holes of FILE by SEEK_DATA/SEEK_HOLE, in file order:
