@@ -19,12 +19,13 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "commit.h"
 #include "data.h"
-#include "dump.h"
 #include "edit.h"
 #include "msg.h"
 #include "out.h"
 #include "patch.h"
+#include "show.h"
 #include "wfile.h"
 
 struct poke_opts {
@@ -48,8 +49,7 @@ struct poke_job {
 	int created;		/* --create made the file */
 	int resized;		/* the size may have changed */
 	int writing;		/* bytes of the file may have changed */
-	int holding;		/* the signals below are blocked */
-	sigset_t held, old_mask;
+	struct commit_hold hold;
 };
 
 /* Decode one DATA text the way the options say. */
@@ -155,180 +155,6 @@ static int poke_load_patch(struct poke_opts *po, struct patch *p)
 	return 0;
 }
 
-static int poke_feed(void *ctx, const unsigned char *p, size_t n, uint64_t pos)
-{
-	(void)pos;
-	dump_feed(ctx, p, n);
-	return 0;
-}
-
-/* The bytes now in the file under e, as xxd lines with a prefix. */
-static int poke_show_old(struct map_file *f, const struct edit *e,
-			 struct out *out, const char *prefix)
-{
-	struct dump_opts o = { .cols = 16, .group = 2, .prefix = prefix };
-	struct dump d;
-	uint64_t span = edit_span(e);
-	int rc = 0;
-
-	if (e->off >= f->size)
-		return 0;
-	if (dump_init(&d, DUMP_XXD, &o, out, e->off))
-		return -ENOMEM;
-	if (span > f->size - e->off)
-		span = f->size - e->off;
-	rc = map_walk(f, e->off, span, 0, poke_feed, &d);
-	dump_finish(&d);
-	return rc;
-}
-
-static int poke_show_new(const struct edit *e, struct out *out)
-{
-	struct dump_opts o = { .cols = 16, .group = 2, .prefix = "+" };
-	struct dump d;
-
-	if (dump_init(&d, DUMP_XXD, &o, out, e->off))
-		return -ENOMEM;
-	for (uint64_t i = 0; i < e->repeat; i++)
-		dump_feed(&d, e->data, e->len);
-	dump_finish(&d);
-	return 0;
-}
-
-/*
- * Old and new bytes of every edit.  Returns a map error only: a write
- * error of out stays in out->err (for standard output, main.c reports it).
- */
-static int poke_show_diff(struct map_file *f, const struct edit *e, size_t n,
-			  struct out *out)
-{
-	int rc = 0;
-
-	for (size_t i = 0; i < n && !rc && !out->err; i++)
-		if (!(rc = poke_show_old(f, &e[i], out, "-")))
-			rc = poke_show_new(&e[i], out);
-	out_flush(out);
-	return rc;
-}
-
-/* Why the undo file may not be written, as one error line. */
-static int poke_undo_refused(const struct poke_opts *po, struct poke_job *j)
-{
-	struct wfile_alias target;
-	int rc;
-
-	if (wfile_alias_of(j->f.fd, &target) < 0)
-		return mm_error("poke", j->path, "fstat: %s", strerror(errno));
-	rc = wfile_check_second(po->undo, &target, 1);
-	if (rc == -EEXIST)
-		return mm_error("poke", po->undo,
-				"the undo file is %s itself under another name; nothing was written",
-				j->path);
-	if (rc == 0 && (rc = wfile_check_second(po->undo, po->read, po->nread)) == -EEXIST)
-		return mm_error("poke", po->undo,
-				"the undo file is the %s being read; nothing was written",
-				po->patch ? "patch" : "input");
-	if (rc == -ELOOP)
-		return mm_error("poke", po->undo,
-				"the undo file is a symbolic link: give the path of a regular file; nothing was written");
-	if (rc == -EINVAL)
-		return mm_error("poke", po->undo,
-				"the undo file exists and is not a regular file; nothing was written");
-	if (rc)
-		return mm_error("poke", po->undo, "%s; nothing was written", strerror(-rc));
-	return 0;
-}
-
-/*
- * The undo patch: the old bytes of every edit, last edit first, so that
- * where edits overlap the oldest bytes are the ones put back last.  It is
- * written to a new file beside FILE, no more readable than the target,
- * synced and renamed over FILE: an older FILE stays whole until then.
- */
-static int poke_write_undo(const struct poke_opts *po, struct poke_job *j)
-{
-	static struct out out;
-	struct map_file u;
-	char *tmp = NULL;
-	int rc;
-
-	rc = wfile_open(&u, po->undo, WFILE_BESIDE, j->f.mode & 0666, &tmp);
-	if (rc)
-		return mm_error("poke", po->undo, "cannot write the undo file: %s; nothing was written",
-				strerror(-rc));
-	out_init(&out, u.fd);
-	rc = 0;
-	for (size_t i = j->nedits; i-- > 0 && !rc && !out.err;)
-		rc = poke_show_old(&j->f, &j->edits[i], &out, NULL);
-	out_flush(&out);
-	if (rc || out.err) {
-		wfile_discard(&u, tmp);
-		if (rc)
-			return cmd_map_error("poke", j->path, rc);
-		rc = -out.err;
-	} else {
-		rc = wfile_commit(&u, tmp, po->undo);
-	}
-	if (rc)
-		return mm_error("poke", po->undo, "cannot write the undo file: %s; nothing was written",
-				strerror(-rc));
-	return 0;
-}
-
-/*
- * Hold SIGINT, SIGTERM and SIGHUP (those not ignored) from before the
- * first change until the edits are written.
- */
-static void poke_hold_signals(struct poke_job *j)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa;
-
-	sigemptyset(&j->held);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
-			sigaddset(&j->held, sigs[i]);
-	sigprocmask(SIG_BLOCK, &j->held, &j->old_mask);
-	j->holding = 1;
-}
-
-/* The first held signal that has arrived, or 0. */
-static int poke_interrupted(const struct poke_job *j)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	sigset_t pending;
-
-	if (!j->holding || sigpending(&pending) < 0)
-		return 0;
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		if (sigismember(&j->held, sigs[i]) && sigismember(&pending, sigs[i]))
-			return sigs[i];
-	return 0;
-}
-
-/*
- * Let the held signals in.  One that arrived is said in one line and
- * then kills us with its default action, as if it had come unheld.
- */
-static void poke_release_signals(struct poke_job *j, int rc)
-{
-	int sig = poke_interrupted(j);
-
-	if (!j->holding)
-		return;
-	j->holding = 0;
-	if (sig) {
-		if (rc == MM_EXIT_OK && j->writing)
-			mm_error("poke", j->path, "SIG%s: the edits were all written first",
-				 sigabbrev_np(sig));
-		else if (!j->writing)
-			mm_error("poke", j->path, "SIG%s: nothing was written", sigabbrev_np(sig));
-		signal(sig, SIG_DFL);
-	}
-	sigprocmask(SIG_SETMASK, &j->old_mask, NULL);
-	if (sig)
-		raise(sig);
-}
 
 /* After a failure: the size the file had, and no file --create made. */
 static void poke_undo_changes(struct poke_job *j)
@@ -461,7 +287,8 @@ static int poke_verbose_begin(struct poke_job *j, struct out *out)
 	if (rc)
 		return mm_error("poke", NULL, "temporary file: %s", strerror(-rc));
 	out_init(out, scratch.fd);
-	rc = poke_show_diff(&j->f, j->edits, j->nedits, out);
+	rc = show_diff(&j->f, j->edits, j->nedits, out);
+	out_flush(out);
 	if (!rc && out->err)
 		rc = -out->err;
 	if (rc) {
@@ -499,13 +326,14 @@ static int poke_write(const struct poke_opts *po, struct poke_job *j)
 	if ((rc = edit_reserve(&j->f, j->edits, j->nedits)))
 		return mm_error("poke", j->path, "cannot reserve space for the write: %s; nothing was written",
 				strerror(-rc));
-	if (poke_interrupted(j))
+	if (commit_interrupted(&j->hold))
 		return MM_EXIT_ERROR;
-	if (po->undo && (rc = poke_write_undo(po, j)))
+	if (po->undo && (rc = commit_undo_write("poke", po->undo, j->path, &j->f,
+						 j->edits, j->nedits)))
 		return rc;
 	if (po->verbose && (rc = poke_verbose_begin(j, &vout)))
 		return rc;
-	if (poke_interrupted(j)) {
+	if (commit_interrupted(&j->hold)) {
 		if (po->verbose)
 			close(vout.fd);
 		return MM_EXIT_ERROR;
@@ -581,13 +409,13 @@ static int poke_target(struct poke_opts *po, const struct cmd_args *a,
 
 	/* Held from before --create makes the file, so a signal cannot leave it. */
 	if (!po->dry_run && po->create)
-		poke_hold_signals(j);
+		commit_hold_signals(&j->hold);
 	if ((rc = poke_open(po, j)))
 		return rc;
 	if (po->lock && (rc = cmd_lock("poke", j->path, &j->f, 1)))
 		return rc;
-	if (!po->dry_run && !j->holding)
-		poke_hold_signals(j);
+	if (!po->dry_run)
+		commit_hold_signals(&j->hold);
 	if ((rc = map_refresh(&j->f)))
 		return cmd_map_error("poke", j->path, rc);
 	j->orig_size = j->f.size;
@@ -600,7 +428,9 @@ static int poke_target(struct poke_opts *po, const struct cmd_args *a,
 	}
 	if ((rc = poke_plan(po, j, size_arg)))
 		return rc;
-	if (po->undo && !po->dry_run && (rc = poke_undo_refused(po, j)))
+	if (po->undo && !po->dry_run &&
+	    (rc = commit_undo_check("poke", po->undo, j->path, j->f.fd, po->read, po->nread,
+				    po->patch ? "patch" : "input")))
 		return rc;
 	if (po->expect) {
 		rc = edit_equal(&j->f, j->off, want->p, want->len);
@@ -611,7 +441,8 @@ static int poke_target(struct poke_opts *po, const struct cmd_args *a,
 	}
 	if (po->dry_run) {
 		out_init(&out, STDOUT_FILENO);
-		rc = poke_show_diff(&j->f, j->edits, j->nedits, &out);
+		rc = show_diff(&j->f, j->edits, j->nedits, &out);
+		out_flush(&out);
 		return rc ? cmd_map_error("poke", j->path, rc) : 0;
 	}
 	return poke_write(po, j);
@@ -665,7 +496,7 @@ static int poke_run(int argc, const char **argv)
 	}
 	if (rc != MM_EXIT_OK)
 		poke_undo_changes(&j);
-	poke_release_signals(&j, rc);
+	commit_release(&j.hold, "poke", j.path, rc, j.writing);
 	map_close(&j.f);
 	patch_free(&patch);
 	bytes_free(&data);

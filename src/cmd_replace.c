@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +18,14 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "commit.h"
 #include "data.h"
 #include "edit.h"
 #include "msg.h"
 #include "pool.h"
 #include "replace.h"
 #include "show.h"
+#include "wfile.h"
 
 struct rep_opts {
 	int hex, regex, icase, escapes, cstring, dry_run, lock, sync, recursive, count;
@@ -302,7 +303,7 @@ static int rep_job(void *ctx, size_t job, void *slot)
 	s->msg[0] = '\0';
 	if (!strcmp(path, "-"))
 		return rep_fail(s, "", "cannot replace in standard input: replace writes in place");
-	rc = map_open(&s->f, path, -1, r->o.dry_run ? 0 : MAP_OPEN_WRITE);
+	rc = wfile_open(&s->f, path, r->o.dry_run ? WFILE_READ : WFILE_WRITE, 0, NULL);
 	if (rc == -EISDIR)
 		return rep_fail(s, "", "is a directory (use -r)");
 	if (rc)
@@ -327,78 +328,32 @@ static int rep_job(void *ctx, size_t job, void *slot)
 /* ---- one file: write (in order, on the calling thread) -------------------- */
 
 /*
- * The old bytes of every edit as a patch, written beside FILE, synced and
- * renamed over it before the target changes.  FILE may not be the target
- * (by any name), a symbolic link, or anything but a regular file.
- */
-static int rep_write_undo(const char *undo, struct map_file *f,
-			  const struct replace_plan *p)
-{
-	static struct out out;
-	struct stat st, tst;
-	char tmp[4096];
-	int fd, rc = 0;
-
-	if (lstat(undo, &st) == 0) {
-		if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode))
-			return mm_error("replace", undo, "--undo FILE must be a regular file, not a link or special file");
-		if (fstat(f->fd, &tst) == 0 && st.st_dev == tst.st_dev && st.st_ino == tst.st_ino)
-			return mm_error("replace", undo, "--undo FILE is the file being replaced in");
-	}
-	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", undo) >= (int)sizeof tmp)
-		return mm_error("replace", undo, "name too long");
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return mm_error("replace", undo, "cannot write the undo file: %s", strerror(errno));
-	fchmod(fd, f->mode & 0666);
-	out_init(&out, fd);
-	for (size_t i = p->n; i-- > 0 && !rc;)
-		rc = show_file(f, p->e[i].off, edit_span(&p->e[i]), p->e[i].off, NULL, &out);
-	if (!rc)
-		rc = out_flush(&out);
-	if (!rc && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, undo) < 0)
-		rc = -errno;
-	if (rc) {
-		unlink(tmp);
-		return rc == MAP_ETRUNC ? cmd_map_error("replace", undo, rc)
-			: mm_error("replace", undo, "cannot write the undo file: %s; nothing was written",
-				   strerror(-rc));
-	}
-	return 0;
-}
-
-/*
  * The one write path: reserve the blocks, save --undo, then apply every
  * edit with SIGINT, SIGTERM and SIGHUP held, so that a Ctrl-C leaves the
  * file fully replaced, not half; the held signal acts once it is.
  */
 static int rep_write(struct rep *r, const char *path, struct rep_slot *s)
 {
-	sigset_t hold, old, pending;
-	int rc;
+	struct commit_hold hold = { .on = 0 };
+	int rc, wrote = 0;
 
-	if ((rc = edit_reserve(&s->f, s->plan.e, s->plan.n)))
-		return mm_error("replace", path, "cannot reserve space for the write: %s; nothing was written",
-				strerror(-rc));
-	if (r->o.undo && (rc = rep_write_undo(r->o.undo, &s->f, &s->plan)))
-		return rc;
-	sigemptyset(&hold);
-	sigaddset(&hold, SIGINT);
-	sigaddset(&hold, SIGTERM);
-	sigaddset(&hold, SIGHUP);
-	sigprocmask(SIG_BLOCK, &hold, &old);
-	rc = edit_apply(&s->f, s->plan.e, s->plan.n, r->o.sync);
-	if (!rc && r->o.sync && fdatasync(s->f.fd) < 0)
-		rc = -errno;
+	commit_hold_signals(&hold);
+	rc = edit_reserve(&s->f, s->plan.e, s->plan.n);
 	if (rc)
-		rc = cmd_map_error("replace", path, rc);
-	if (sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) ||
-	    sigismember(&pending, SIGTERM) || sigismember(&pending, SIGHUP)))
-		mm_error("replace", path, "interrupted: the replacements in this file were completed first");
-	sigprocmask(SIG_SETMASK, &old, NULL);
+		rc = mm_error("replace", path, "cannot reserve space for the write: %s; nothing was written",
+			      strerror(-rc));
+	if (!rc && r->o.undo &&
+	    !(rc = commit_undo_check("replace", r->o.undo, path, s->f.fd, NULL, 0, NULL)))
+		rc = commit_undo_write("replace", r->o.undo, path, &s->f, s->plan.e, s->plan.n);
+	if (!rc && !commit_interrupted(&hold)) {
+		wrote = 1;
+		rc = edit_apply(&s->f, s->plan.e, s->plan.n, r->o.sync);
+		if (!rc && r->o.sync && fdatasync(s->f.fd) < 0)
+			rc = -errno;
+		if (rc)
+			rc = cmd_map_error("replace", path, rc);
+	}
+	commit_release(&hold, "replace", path, rc, wrote);
 	return rc;
 }
 
@@ -410,10 +365,7 @@ static int rep_show(struct rep *r, const char *path, struct rep_slot *s)
 		out_str(r->out, path);
 		out_str(r->out, ":\n");
 	}
-	for (size_t i = 0; i < s->plan.n && !rc; i++)
-		if (!(rc = show_file(&s->f, s->plan.e[i].off, edit_span(&s->plan.e[i]),
-				     s->plan.e[i].off, "-", r->out)))
-			rc = show_edit(&s->plan.e[i], "+", r->out);
+	rc = show_diff(&s->f, s->plan.e, s->plan.n, r->out);
 	return rc ? cmd_map_error("replace", path, rc) : 0;
 }
 

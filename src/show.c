@@ -43,3 +43,14 @@ int show_edit(const struct edit *e, const char *prefix, struct out *out)
 	dump_finish(&d);
 	return 0;
 }
+
+int show_diff(struct map_file *f, const struct edit *e, size_t n,
+	      struct out *out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && !rc && !out->err; i++)
+		if (!(rc = show_file(f, e[i].off, edit_span(&e[i]), e[i].off, "-", out)))
+			rc = show_edit(&e[i], "+", out);
+	return rc;
+}

@@ -23,4 +23,11 @@ int show_file(struct map_file *f, uint64_t off, uint64_t len, uint64_t at,
 /* The bytes an edit writes, as xxd lines at its offset. */
 int show_edit(const struct edit *e, const char *prefix, struct out *out);
 
+/*
+ * Old ("-") and new ("+") lines of every edit, in order: poke -n and -v,
+ * replace -n.  Returns a map error only: a write error stays in out->err.
+ */
+int show_diff(struct map_file *f, const struct edit *e, size_t n,
+	      struct out *out);
+
 #endif

@@ -161,7 +161,7 @@ PY
 	mmtool poke --patch "$T/undo" "$T/f"
 	cmp "$T/f" "$T/orig"
 	run -2 --separate-stderr mmtool replace --undo "$T/f" SECRET-KEY xxxxxxxxxx "$T/f"
-	assert_equal "$stderr" "mmtool: replace: $T/f: --undo FILE is the file being replaced in"
+	assert_equal "$stderr" "mmtool: replace: $T/f: the undo file is $T/f itself under another name; nothing was written"
 	cmp "$T/f" "$T/orig"
 	run -2 --separate-stderr mmtool replace --undo "$T/u" a b "$T/f" "$T/orig"
 	assert_equal "$stderr" "mmtool: replace: --undo takes one FILE only (2 given)"

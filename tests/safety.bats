@@ -239,3 +239,47 @@ second_window_munmap() {
 	run -0 mmtool poke -x -i - "$T/f" 0 < /dev/null
 	untouched
 }
+
+@test "safety: replace --undo goes through the same checks: the target by another name or a link is refused" {
+	printf 'one KEY two KEY' > "$T/f"
+	before=$(sum "$T/f")
+	ln "$T/f" "$T/hard"
+	run -2 --separate-stderr mmtool replace --undo "$T/hard" KEY XYZ "$T/f"
+	assert_equal "$stderr" "mmtool: replace: $T/hard: the undo file is $T/f itself under another name; nothing was written"
+	untouched
+	ln -s "$T/elsewhere" "$T/dangling"
+	run -2 --separate-stderr mmtool replace --undo "$T/dangling" KEY XYZ "$T/f"
+	assert_equal "$stderr" "mmtool: replace: $T/dangling: the undo file is a symbolic link: give the path of a regular file; nothing was written"
+	[ ! -e "$T/elsewhere" ]
+	untouched
+	# A good one is no more readable than the target.
+	chmod 600 "$T/f"
+	run -0 mmtool replace --undo "$T/u" KEY XYZ "$T/f"
+	assert_equal "$(stat -c %a "$T/u")" 600
+}
+
+@test "safety: a signal before replace writes leaves the file whole; one during is held until the file is fully replaced" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	printf 'one KEY two KEY' > "$T/f"
+	before=$(sum "$T/f")
+	run --separate-stderr traced -qq -o /dev/null -e trace=fallocate \
+		-e inject=fallocate:signal=TERM:when=1 mmtool replace KEY XYZ "$T/f"
+	assert_equal "$status" 143
+	assert_equal "$stderr" "mmtool: replace: $T/f: SIGTERM: nothing was written"
+	untouched
+	# Matches in six 32 MiB windows (60 bytes mapped to write each): the
+	# signal comes at the second unmap of a written window.
+	truncate -s 200M "$T/big"
+	for i in 0 1 2 3 4 5; do printf 'KEY' | dd of="$T/big" bs=1 seek=$((i * 33554432 + 12345)) conv=notrunc status=none; done
+	cp --sparse=always "$T/big" "$T/want"
+	for i in 0 1 2 3 4 5; do printf 'XYZ' | dd of="$T/want" bs=1 seek=$((i * 33554432 + 12345)) conv=notrunc status=none; done
+	cp --sparse=always "$T/big" "$T/trial"
+	traced -qq -e trace=munmap -o "$T/munmaps" mmtool replace KEY XYZ "$T/trial"
+	n=$(grep -n 'munmap(.*, 60)' "$T/munmaps" | sed -n 2p | cut -d: -f1)
+	[ -n "$n" ]
+	run --separate-stderr traced -qq -o /dev/null -e trace=munmap \
+		-e inject=munmap:signal=INT:when=$n mmtool replace KEY XYZ "$T/big"
+	assert_equal "$status" 130
+	assert_equal "$stderr" "mmtool: replace: $T/big: SIGINT: the edits were all written first"
+	cmp "$T/big" "$T/want"
+}
