@@ -26,8 +26,8 @@ truncating() {
 	TRUNC_MATCH=victim LD_PRELOAD="$PRELOAD" "$@"
 }
 
-@test "faults: peek of a file truncated while mapped: one error line, exit 2, 100 times in a row" {
-	for i in $(seq 100); do
+@test "faults: peek of a file truncated while mapped: one error line, exit 2, many times in a row" {
+	for i in $(seq "$(reps 10 100)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool peek "$T/victim"
 		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
@@ -49,13 +49,13 @@ truncating() {
 }
 
 @test "faults: poke into a file truncated while mapped: one error line, exit 2" {
-	for i in $(seq 100); do
+	for i in $(seq "$(reps 10 100)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool poke "$T/victim" 50000 hello
 		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
 	done
 	# Spans of a page or more are copied by the kernel first: the same end.
-	for i in $(seq 20); do
+	for i in $(seq "$(reps 4 20)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool poke -r 16000 "$T/victim" 10000 hello
 		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
@@ -89,7 +89,7 @@ PY
 }
 
 @test "faults: grep --mmap of a file truncated while mapped: one error line, exit 2" {
-	for i in $(seq 20); do
+	for i in $(seq "$(reps 4 20)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool grep --mmap needle "$T/victim"
 		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
@@ -97,7 +97,7 @@ PY
 }
 
 @test "faults: grep --mmap on two threads and peek end the same way when the file shrinks" {
-	for i in $(seq 20); do
+	for i in $(seq "$(reps 4 20)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool grep --mmap -j2 needle "$T/victim"
 		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"

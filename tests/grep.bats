@@ -309,11 +309,11 @@ for at, n in [(0, 7), (M - 9, 20), (M - 1, 2), (2 * M - 200, 400), (3 * M - 3, 1
     f.seek(at)
     f.write(b'a' * n)
 PY
-	for pat in aa aaa; do
+	for pat in $(reps aa "aa aaa"); do
 		want=$(py_re "$T/f" "$pat")
 		want_o=$(py_re "$T/f" "$pat" o)
 		want_e=$(py_re "$T/f" "${pat}+")
-		for j in 1 2 7; do
+		for j in $(reps "2 7" "1 2 7"); do
 			run -0 mmtool grep -j $j "$pat" "$T/f"
 			assert_output "$want"
 			run -0 mmtool grep -j $j --overlap "$pat" "$T/f"

@@ -2,8 +2,11 @@
 # an `mmtool` on PATH (tests/run puts the build, or a wrapper, there).
 _common_setup() {
 	bats_require_minimum_version 1.5.0
-	load '/usr/lib/bats/bats-support/load'
-	load '/usr/lib/bats/bats-assert/load'
+	# tests/run exports them once for all tests.
+	if ! declare -F assert_output >/dev/null; then
+		load '/usr/lib/bats/bats-support/load'
+		load '/usr/lib/bats/bats-assert/load'
+	fi
 	if ! command -v mmtool >/dev/null; then
 		PATH="$BATS_TEST_DIRNAME/../build/release:$PATH"
 	fi
@@ -51,3 +54,7 @@ public_dir() {
 _common_teardown() {
 	if [ -n "${D:-}" ] && [ "$D" != "$T" ]; then rm -rf "$D"; fi
 }
+
+# How many times to repeat a check: QUICK under make check, FULL under
+# make check-full (MMTOOL_FULL=1), where the rare interleavings get time.
+reps() { if [ -n "${MMTOOL_FULL:-}" ]; then echo "$2"; else echo "$1"; fi; }
