@@ -40,7 +40,7 @@ struct cmp {
 	struct out *out;
 };
 
-/* ---- standard input and pipes: read into a temporary file ------------ */
+/* Standard input and pipes: read into a temporary file. */
 
 /* map_walk's chunks of the stream, into the temporary file (or counted). */
 struct cmp_spooler {
@@ -67,24 +67,29 @@ static int cmp_spool_chunk(void *ctx, const unsigned char *p, size_t n,
  */
 static int cmp_spool(struct cmp *c, int i, uint64_t keep, int exact)
 {
-	static struct out tmp;
-	struct cmp_spooler kept = { &tmp, 0 }, rest = { NULL, 0 };
+	struct out *tmp;
+	struct cmp_spooler kept = { NULL, 0 }, rest = { NULL, 0 };
 	char proc[64];
-	int fd, rc;
+	int fd, rc, tmp_err;
 
 	fd = open(P_tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(errno));
-	out_init(&tmp, fd);
+	if (!(kept.to = tmp = out_new(fd))) {
+		close(fd);
+		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(ENOMEM));
+	}
 	rc = map_walk(&c->f[i], 0, keep, 0, cmp_spool_chunk, &kept);
 	if (!rc)
-		rc = out_flush(&tmp);
+		rc = out_flush(tmp);
 	if (!rc && kept.n == keep)
 		rc = map_walk(&c->f[i], 0, exact ? UINT64_MAX : 1, 0, cmp_spool_chunk, &rest);
+	tmp_err = tmp->err;
+	out_free(tmp);
 	if (rc) {
 		close(fd);
 		return mm_error("cmp", c->path[i], "%s: %s",
-				tmp.err ? "temporary file" : "reading", strerror(-rc));
+				tmp_err ? "temporary file" : "reading", strerror(-rc));
 	}
 	map_close(&c->f[i]);
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
@@ -96,7 +101,7 @@ static int cmp_spool(struct cmp *c, int i, uint64_t keep, int exact)
 	return 0;
 }
 
-/* ---- output ------------------------------------------------------------ */
+/* Output. */
 
 static void cmp_put_num(struct cmp *c, uint64_t v)
 {
@@ -148,7 +153,7 @@ static int cmp_range(void *ctx, uint64_t pos, uint64_t len)
 	return rc;
 }
 
-/* ---- the compared part ---------------------------------------------------- */
+/* The compared part. */
 
 static int cmp_parse_opts(struct cmp *c, uint64_t *limit)
 {
@@ -306,8 +311,7 @@ static int cmp_compare(struct cmp *c)
 
 static int cmp_run(int argc, const char **argv)
 {
-	static struct cmp c;
-	static struct out out;
+	struct cmp c;
 	struct poptOption table[] = {
 		{ "count", 'c', POPT_ARG_NONE, &c.o.count, 0,
 		  "print BYTES RANGES: differing bytes and ranges", NULL },
@@ -346,11 +350,12 @@ static int cmp_run(int argc, const char **argv)
 	}
 	c.path[0] = a.args[0];
 	c.path[1] = a.args[1];
-	out_init(&out, STDOUT_FILENO);
-	c.out = &out;
-	if (!(rc = cmp_parse_opts(&c, &limit)) && !(rc = cmp_open(&c)) &&
+	if (!(c.out = out_new(STDOUT_FILENO)))
+		rc = mm_error("cmp", NULL, "out of memory");
+	else if (!(rc = cmp_parse_opts(&c, &limit)) && !(rc = cmp_open(&c)) &&
 	    !(rc = cmp_bounds(&c, limit)))
 		rc = cmp_compare(&c);
+	out_free(c.out);
 	map_close(&c.f[0]);
 	map_close(&c.f[1]);
 	cmd_free_values(table);

@@ -105,7 +105,7 @@ static void info_percent(uint64_t part, uint64_t whole, char *buf, size_t cap)
 static void info_put_clean(struct out *o, const char *s)
 {
 	for (; s && *s; s++)
-		out_char(o, ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s);
+		out_char(o, msg_clean_char(*s));
 }
 
 static void info_set_err(struct info_file *f, const char *what,
@@ -771,8 +771,7 @@ static int info_check(struct info_opts *io, const char *threads)
 /* Look at every file on the pool and print them in order. */
 static int info_all(const struct info_opts *io, struct info_list *l, int status)
 {
-	static struct out out;
-	struct info_ctx c = { .io = io, .names = l->v, .out = &out, .status = status };
+	struct info_ctx c = { .io = io, .names = l->v, .status = status };
 	static const struct pool_ops ops = {
 		.run = info_job, .emit = info_emit, .free_slot = info_file_free,
 	};
@@ -781,15 +780,19 @@ static int info_all(const struct info_opts *io, struct info_list *l, int status)
 
 	if (!io->cache && l->n && magic_db_load(&why))
 		return mm_error("info", NULL, "%s", why);
-	out_init(&out, STDOUT_FILENO);
+	if (!(c.out = out_new(STDOUT_FILENO))) {
+		magic_db_unload();
+		return mm_error("info", NULL, "%s", strerror(ENOMEM));
+	}
 	rc = pool_run(l->n, io->threads, sizeof(struct info_file), 16, &ops, &c);
 	if (rc < 0)
 		c.status = mm_error("info", NULL, "%s", strerror(-rc));
 	if (io->recursive && c.total.files > 1 && !io->brief && !io->mime)
-		info_print_total(io, &out, &c.total);
-	out_flush(&out);
-	if (out.err)
+		info_print_total(io, c.out, &c.total);
+	out_flush(c.out);
+	if (c.out->err)
 		c.status = MM_EXIT_ERROR;	/* main.c reports it */
+	out_free(c.out);
 	magic_db_unload();
 	return c.status;
 }

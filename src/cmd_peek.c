@@ -7,6 +7,7 @@
  * the range are mapped.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -368,7 +369,7 @@ static int peek_file(const char *path, const struct peek_opts *po,
 		     struct peek_sink *s, const char *off_text,
 		     struct num_offset *off_arg, uint64_t len, int len_given)
 {
-	static struct out out;
+	struct out *out = NULL;
 	struct map_file f;
 	uint64_t off = off_arg->mag;
 	int rc;
@@ -392,10 +393,9 @@ static int peek_file(const char *path, const struct peek_opts *po,
 	}
 	o->len_given_zero = len_given && len == 0;
 	o->c_name = po->name ? po->name : strcmp(path, "-") ? path : NULL;
-	out_init(&out, STDOUT_FILENO);
-	s->out = &out;
+	s->out = out = out_new(STDOUT_FILENO);
 	s->at = off;
-	if (!s->typed && dump_init(&s->dump, fmt, o, &out, off)) {
+	if (!out || (!s->typed && dump_init(&s->dump, fmt, o, out, off))) {
 		rc = mm_error("peek", NULL, "out of memory");
 		goto close;
 	}
@@ -404,6 +404,7 @@ static int peek_file(const char *path, const struct peek_opts *po,
 		rc = mm_error("peek", path, "--count %s: the input ended after %llu",
 			      po->count, (unsigned long long)s->nrecords);
 close:
+	out_free(out);
 	map_close(&f);
 	return rc;
 }
@@ -446,7 +447,7 @@ static int peek_run(int argc, const char **argv)
 	int len_given = 0, rc;
 	enum dump_format fmt = DUMP_XXD;
 	struct dump_opts o = { 0 };
-	static struct peek_sink sink;
+	struct peek_sink *sink;
 
 	rc = cmd_parse("peek", table, "[OPTIONS] FILE [OFFSET [LENGTH]]", 1, 3,
 		       CMD_NEGATIVE_OPERANDS, argc, argv, &a);
@@ -454,14 +455,16 @@ static int peek_run(int argc, const char **argv)
 		cmd_free_values(table);
 		return rc;
 	}
-	memset(&sink, 0, sizeof sink);
-	if (!(rc = peek_format(&po, &sink, &fmt)) &&
+	if (!(sink = calloc(1, sizeof *sink)))
+		rc = mm_error("peek", NULL, "out of memory");
+	else if (!(rc = peek_format(&po, sink, &fmt)) &&
 	    !(rc = peek_layout(&po, fmt, &o)) &&
 	    !(rc = peek_range_args(&po, &a, &off_arg, &len, &len_given)) &&
-	    !(rc = peek_count(&po, &sink, &len)))
-		rc = peek_file(a.args[0], &po, fmt, &o, &sink,
+	    !(rc = peek_count(&po, sink, &len)))
+		rc = peek_file(a.args[0], &po, fmt, &o, sink,
 			       a.nargs > 1 ? a.args[1] : po.seek, &off_arg, len,
 			       len_given);
+	free(sink);
 	cmd_free_values(table);
 	cmd_args_free(&a);
 	return rc;

@@ -278,39 +278,61 @@ static int poke_write_error(struct poke_job *j, int rc)
 			strerror(-rc));
 }
 
-/* -v: the lines are made before writing, since they show the old bytes. */
-static int poke_verbose_begin(struct poke_job *j, struct out *out)
+/*
+ * Old and new lines of every edit into fd; 0, or a negative errno (a map
+ * error of the target, or the write's).
+ */
+static int poke_show_to(struct poke_job *j, int fd)
+{
+	struct out *out = out_new(fd);
+	int rc;
+
+	if (!out)
+		return -ENOMEM;
+	rc = show_diff(&j->f, j->edits, j->nedits, out);
+	out_flush(out);
+	if (!rc && out->err)
+		rc = -out->err;
+	out_free(out);
+	return rc;
+}
+
+/*
+ * -v: the lines are made before writing, since they show the old bytes,
+ * in a scratch file whose descriptor *fd gets.
+ */
+static int poke_verbose_begin(struct poke_job *j, int *fd)
 {
 	struct map_file scratch;
 	int rc = wfile_open(&scratch, P_tmpdir, WFILE_SCRATCH, 0600, NULL);
 
 	if (rc)
 		return mm_error("poke", NULL, "temporary file: %s", strerror(-rc));
-	out_init(out, scratch.fd);
-	rc = show_diff(&j->f, j->edits, j->nedits, out);
-	out_flush(out);
-	if (!rc && out->err)
-		rc = -out->err;
-	if (rc) {
-		close(out->fd);
+	if ((rc = poke_show_to(j, scratch.fd))) {
+		close(scratch.fd);
 		return rc == MAP_ETRUNC ? cmd_map_error("poke", j->path, rc)
 			: mm_error("poke", NULL, "temporary file: %s", strerror(-rc));
 	}
+	*fd = scratch.fd;
 	return 0;
 }
 
-static void poke_verbose_end(struct out *saved)
+/* Copy the -v lines to standard output (main.c reports its errors). */
+static void poke_verbose_end(int fd)
 {
-	static struct out so;
+	struct out *so = out_new(STDOUT_FILENO);
 	char buf[65536];
 	ssize_t r;
 
-	lseek(saved->fd, 0, SEEK_SET);
-	out_init(&so, STDOUT_FILENO);
-	while (!so.err && (r = read(saved->fd, buf, sizeof buf)) > 0)
-		out_write(&so, buf, (size_t)r);
-	out_flush(&so);
-	close(saved->fd);
+	lseek(fd, 0, SEEK_SET);
+	while (so && !so->err && (r = read(fd, buf, sizeof buf)) > 0)
+		out_write(so, buf, (size_t)r);
+	if (so)
+		out_flush(so);
+	else
+		mm_error("poke", NULL, "-v: %s", strerror(ENOMEM));
+	out_free(so);
+	close(fd);
 }
 
 /*
@@ -319,8 +341,7 @@ static void poke_verbose_end(struct out *saved)
  */
 static int poke_write(const struct poke_opts *po, struct poke_job *j)
 {
-	static struct out vout;
-	int rc;
+	int rc, vfd = -1;
 
 	j->resized = 1;
 	if ((rc = edit_reserve(&j->f, j->edits, j->nedits)))
@@ -331,23 +352,23 @@ static int poke_write(const struct poke_opts *po, struct poke_job *j)
 	if (po->undo && (rc = commit_undo_write("poke", po->undo, j->path, &j->f,
 						 j->edits, j->nedits)))
 		return rc;
-	if (po->verbose && (rc = poke_verbose_begin(j, &vout)))
+	if (po->verbose && (rc = poke_verbose_begin(j, &vfd)))
 		return rc;
 	if (commit_interrupted(&j->hold)) {
-		if (po->verbose)
-			close(vout.fd);
+		if (vfd >= 0)
+			close(vfd);
 		return MM_EXIT_ERROR;
 	}
 	j->writing = 1;
 	if ((rc = map_grow(&j->f, j->newsize)) ||
 	    (rc = edit_apply(&j->f, j->edits, j->nedits, po->sync)) ||
 	    (po->sync && fdatasync(j->f.fd) < 0 && (rc = -errno))) {
-		if (po->verbose)
-			close(vout.fd);
+		if (vfd >= 0)
+			close(vfd);
 		return poke_write_error(j, rc);
 	}
-	if (po->verbose)
-		poke_verbose_end(&vout);
+	if (vfd >= 0)
+		poke_verbose_end(vfd);
 	return 0;
 }
 
@@ -404,7 +425,6 @@ static int poke_target(struct poke_opts *po, const struct cmd_args *a,
 		       struct poke_job *j, const struct num_offset *off_arg,
 		       const struct bytes *want, uint64_t size_arg)
 {
-	static struct out out;
 	int rc;
 
 	/* Held from before --create makes the file, so a signal cannot leave it. */
@@ -440,17 +460,19 @@ static int poke_target(struct poke_opts *po, const struct cmd_args *a,
 			return MM_EXIT_NO;	/* compare-and-swap lost: write nothing */
 	}
 	if (po->dry_run) {
-		out_init(&out, STDOUT_FILENO);
-		rc = show_diff(&j->f, j->edits, j->nedits, &out);
-		out_flush(&out);
-		return rc ? cmd_map_error("poke", j->path, rc) : 0;
+		rc = poke_show_to(j, STDOUT_FILENO);
+		if (rc == -ENOMEM)
+			return mm_error("poke", NULL, "%s", strerror(ENOMEM));
+		/* A write error of standard output: main.c reports it. */
+		return rc == MAP_ETRUNC || rc == -EFAULT ? cmd_map_error("poke", j->path, rc)
+			: rc ? MM_EXIT_ERROR : 0;
 	}
 	return poke_write(po, j);
 }
 
 static int poke_run(int argc, const char **argv)
 {
-	static struct poke_opts po;
+	struct poke_opts po;
 	struct poptOption table[] = {
 		{ "escapes", 'e', POPT_ARG_NONE, &po.escapes, 0, "DATA has C escapes (\\n \\t \\0 \\xHH \\NNN)", NULL },
 		{ "hex", 'x', POPT_ARG_NONE, &po.hex, 0, "DATA is hex digits (blanks, ':', '-', 0x ignored); with -i, FILE is hex text", NULL },

@@ -56,7 +56,7 @@ struct rep_slot {
 	char msg[512];
 };
 
-/* ---- the pattern and the replacement ------------------------------------ */
+/* The pattern and the replacement. */
 
 static int rep_pattern(struct rep *r, const char *text)
 {
@@ -191,7 +191,7 @@ static int rep_setup(struct rep *r, const char *pattern, const char *replacement
 	return rep_replacement(r, replacement);
 }
 
-/* ---- the files ---------------------------------------------------------- */
+/* The files. */
 
 static int rep_add_file(struct rep *r, const char *path)
 {
@@ -255,7 +255,7 @@ static int rep_files(struct rep *r, const char **args, int n)
 	return 0;
 }
 
-/* ---- one file: find (on any thread) -------------------------------------- */
+/* One file: find (on any thread). */
 
 static int rep_fail(struct rep_slot *s, const char *prefix, const char *what)
 {
@@ -325,7 +325,7 @@ static int rep_job(void *ctx, size_t job, void *slot)
 	return 0;
 }
 
-/* ---- one file: write (in order, on the calling thread) -------------------- */
+/* One file: write (in order, on the calling thread). */
 
 /*
  * The one write path: reserve the blocks, save --undo, then apply every
@@ -408,8 +408,7 @@ static void rep_free_slot(void *ctx, void *slot)
 
 static int replace_run(int argc, const char **argv)
 {
-	static struct rep r;
-	static struct out out;
+	struct rep r;
 	struct poptOption table[] = {
 		{ "hex", 'x', POPT_ARG_NONE, &r.o.hex, 0,
 		  "PATTERN and REPLACEMENT are hex; ?? matches any byte, and keeps it in REPLACEMENT", NULL },
@@ -456,20 +455,21 @@ static int replace_run(int argc, const char **argv)
 		cmd_free_values(table);
 		return rc;
 	}
-	out_init(&out, STDOUT_FILENO);
-	r.out = &out;
-	if (!(rc = rep_setup(&r, a.args[0], a.args[1])) &&
+	if (!(r.out = out_new(STDOUT_FILENO)))
+		rc = mm_error("replace", NULL, "%s", strerror(ENOMEM));
+	else if (!(rc = rep_setup(&r, a.args[0], a.args[1])) &&
 	    !(rc = rep_files(&r, a.args + 2, a.nargs - 2))) {
 		rc = pool_run(r.nfiles, r.threads, sizeof(struct rep_slot), 0, &ops, &r);
 		if (rc < 0)
 			rc = mm_error("replace", NULL, "%s", strerror(-rc));
-		out_flush(&out);
+		out_flush(r.out);
 		rc = mm_worst(rc, r.status);
-		if (out.err)
+		if (r.out->err)
 			rc = MM_EXIT_ERROR;	/* main.c reports it */
 		else if (rc == MM_EXIT_OK && (r.refused || !r.replaced))
 			rc = MM_EXIT_NO;
 	}
+	out_free(r.out);
 	for (size_t i = 0; i < r.nfiles; i++)
 		free(r.files[i]);
 	free(r.files);

@@ -90,8 +90,7 @@ int commit_undo_check(const char *cmd, const char *undo, const char *path,
 int commit_undo_write(const char *cmd, const char *undo, const char *path,
 		      struct map_file *f, const struct edit *e, size_t n)
 {
-	/* Static: an out holds a 64 KiB buffer. */
-	static struct out out;
+	struct out *out;
 	struct map_file u;
 	char *tmp = NULL;
 	int rc;
@@ -100,16 +99,22 @@ int commit_undo_write(const char *cmd, const char *undo, const char *path,
 	if (rc)
 		return mm_error(cmd, undo, "cannot write the undo file: %s; nothing was written",
 				strerror(-rc));
-	out_init(&out, u.fd);
-	rc = 0;
-	for (size_t i = n; i-- > 0 && !rc && !out.err;)
-		rc = show_file(f, e[i].off, edit_span(&e[i]), e[i].off, NULL, &out);
-	out_flush(&out);
-	if (rc || out.err) {
+	if (!(out = out_new(u.fd))) {
 		wfile_discard(&u, tmp);
-		if (rc)
+		return mm_error(cmd, undo, "cannot write the undo file: %s; nothing was written",
+				strerror(ENOMEM));
+	}
+	rc = 0;
+	for (size_t i = n; i-- > 0 && !rc && !out->err;)
+		rc = show_file(f, e[i].off, edit_span(&e[i]), e[i].off, NULL, out);
+	out_flush(out);
+	if (!rc && out->err)
+		rc = -out->err;
+	out_free(out);
+	if (rc) {
+		wfile_discard(&u, tmp);
+		if (rc == MAP_ETRUNC || rc == -EFAULT)
 			return cmd_map_error(cmd, path, rc);
-		rc = -out.err;
 	} else {
 		rc = wfile_commit(&u, tmp, undo);
 	}

@@ -1,17 +1,19 @@
+#include <pthread.h>
 #include <stdlib.h>
 
+#include "cpu.h"
 #include "dump.h"
+#include "num.h"
 
 static char dump_pairs[2][256][2];	/* [upper][byte] -> two hex digits */
 static char dump_bits[256][8];		/* [byte] -> eight binary digits */
 
-static void dump_init_tables(void)
+static pthread_once_t dump_tables_once = PTHREAD_ONCE_INIT;
+
+static void dump_fill_tables(void)
 {
 	static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
-	static int done;
 
-	if (done)
-		return;
 	for (int b = 0; b < 256; b++) {
 		dump_pairs[0][b][0] = lo[b >> 4];
 		dump_pairs[0][b][1] = lo[b & 15];
@@ -20,7 +22,12 @@ static void dump_init_tables(void)
 		for (int i = 0; i < 8; i++)
 			dump_bits[b][i] = (char)('0' + ((b >> (7 - i)) & 1));
 	}
-	done = 1;
+}
+
+/* Filled once, before any thread's first dump. */
+static void dump_init_tables(void)
+{
+	pthread_once(&dump_tables_once, dump_fill_tables);
 }
 
 static inline char dump_printable(unsigned char c)
@@ -50,16 +57,6 @@ static size_t dump_addr(char *l, uint64_t a)
 #include <immintrin.h>
 #define DUMP_HAVE_VECTOR 1
 
-static int dump_vector_ok(void)
-{
-	static int ok = -1;
-
-	if (ok < 0) {
-		__builtin_cpu_init();
-		ok = __builtin_cpu_supports("ssse3") != 0;
-	}
-	return ok;
-}
 
 /* Hex digits of 16 bytes: *lo gets bytes 0-7 (16 chars), *hi bytes 8-15. */
 __attribute__((target("ssse3")))
@@ -359,7 +356,7 @@ static void dump_emit(struct dump *d, const unsigned char *p, size_t n)
 	l = out_reserve(d->out, DUMP_LINE_MAX);
 #if DUMP_HAVE_VECTOR
 	if (n == 16 && d->fast16 && addr >= d->pos && addr + 16 <= 0xffffffffULL &&
-	    (!d->o.decimal || addr < 100000000) && dump_vector_ok()) {
+	    (!d->o.decimal || addr < 100000000) && cpu_has_ssse3()) {
 		len = d->fmt == DUMP_CANONICAL
 			? dump_vec_canon16(l, p, (uint32_t)addr, d->o.upper)
 			: dump_vec_xxd16(l, p, (uint32_t)addr, d->o.upper);
@@ -491,7 +488,7 @@ static void dump_hex(struct dump *d, const unsigned char *p, size_t n)
 				dump_put_colored_run(d->out, pairs[p[i]], 2, p[i]);
 		} else {
 #if DUMP_HAVE_VECTOR
-			if (chunk >= 16 && dump_vector_ok())
+			if (chunk >= 16 && cpu_has_ssse3())
 				dump_vec_hexrun(w, p, chunk, d->o.upper);
 			else
 #endif
@@ -556,11 +553,6 @@ static void dump_c(struct dump *d, const unsigned char *p, size_t n)
 
 enum { ESC_NONE, ESC_OCTAL, ESC_HEX };
 
-static int dump_is_hexdigit(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F');
-}
 
 /* Byte c as the string format spells it, into w; returns the length. */
 static size_t dump_string_byte(struct dump *d, unsigned char c, char *w)
@@ -572,7 +564,7 @@ static size_t dump_string_byte(struct dump *d, unsigned char c, char *w)
 	 * that escape, so it is escaped too.
 	 */
 	int force = (prev == ESC_OCTAL && c >= '0' && c <= '7') ||
-		    (prev == ESC_HEX && dump_is_hexdigit(c));
+		    (prev == ESC_HEX && num_hexval((char)c) >= 0);
 
 	d->esc_state = ESC_NONE;
 	if (c == 0) {

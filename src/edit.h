@@ -29,7 +29,7 @@ static inline uint64_t edit_span(const struct edit *e)
 /*
  * Reserve the file system blocks the edits will write, without changing the
  * file's size or bytes, so that a full disk is an error now rather than a
- * SIGBUS in the middle of writing (FACTS.md).  -ENOSPC when there is no
+ * SIGBUS in the middle of writing.  -ENOSPC when there is no
  * room.  File systems without fallocate are let through.
  */
 int edit_reserve(struct map_file *f, const struct edit *e, size_t n);

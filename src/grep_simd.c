@@ -1,6 +1,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "grep_simd.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -112,7 +113,7 @@ static inline size_t grep_simd_verify_all(const struct grep_simd_set *set,
 	return best;
 }
 
-/* ---- portable C --------------------------------------------------------- */
+/* Portable C. */
 
 static size_t grep_simd_find_scalar(const struct grep_simd_set *set,
 				    const unsigned char *p, size_t n, size_t lo,
@@ -349,12 +350,12 @@ void grep_simd_prepare(struct grep_simd_set *set, const char *force)
 	if (!all_anchored || (force && !strcmp(force, "scalar")))
 		return;
 #ifdef GREP_SIMD_X86
-	if (__builtin_cpu_supports("avx2") && !(force && !strcmp(force, "sse2"))) {
+	if (cpu_has_avx2() && !(force && !strcmp(force, "sse2"))) {
 		set->find = set->npats == 1 ? grep_simd_find1_avx2 : grep_simd_findn_avx2;
 		set->kernel = "avx2";
 		return;
 	}
-	if (__builtin_cpu_supports("sse2")) {
+	if (cpu_has_sse2()) {
 		set->find = set->npats == 1 ? grep_simd_find1_sse2 : grep_simd_findn_sse2;
 		set->kernel = "sse2";
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "magic.h"
+#include "out.h"
 
 /* libmagic's ABI has kept this name since file 5.x (2009). */
 #define MM_MAGIC_SONAME "libmagic.so.1"
@@ -179,23 +180,6 @@ static char *magic_pass(magic_t ms, const struct magic_src *src, int flags,
 	return copy;
 }
 
-/* Copy all of buf to fd. */
-static int magic_write_all(int fd, const char *buf, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * Copy what libmagic would read of a stream, up to its bytes_max (the
  * limit file(1) reads a pipe to), into a memfd.
@@ -218,7 +202,7 @@ static int magic_spool(magic_t ms, struct magic_src *src, const char **why)
 			return magic_fail(why, "read", strerror(errno));
 		if (r == 0)
 			break;
-		if (magic_write_all(src->own, buf, (size_t)r) < 0)
+		if (out_write_fd(src->own, buf, (size_t)r) < 0)
 			return magic_fail(why, "memfd", strerror(errno));
 		got += (size_t)r;
 	}

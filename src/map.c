@@ -19,11 +19,7 @@
 
 size_t map_page_size(void)
 {
-	static size_t page;
-
-	if (!page)
-		page = (size_t)sysconf(_SC_PAGESIZE);
-	return page;
+	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
 int map_open(struct map_file *f, const char *path, int fd, int flags)
@@ -163,7 +159,7 @@ int map_view_sync(struct map_view *v)
 }
 
 /*
- * The SIGBUS guard.  FACTS.md: a SA_SIGINFO handler that checks si_addr
+ * The SIGBUS guard.  A SA_SIGINFO handler that checks si_addr
  * against our mapping and siglongjmp()s to a point armed only around the
  * access recovers cleanly, also under ASan and valgrind.
  */

@@ -124,10 +124,9 @@ int map_slurp(int fd, uint64_t limit, unsigned char **out, size_t *n);
 
 /*
  * malloc for buffers of megabytes: 2 MiB-aligned and advised to use
- * transparent huge pages, released with free().  On our VMs the first
- * touch of 4 KiB pages costs microseconds a page (bench/RESULTS.md):
- * 1.6 MB of fresh malloc'd memory took 5.7-7.7 ms to touch, and 0.2 ms in
- * a huge page.  Under 256 KiB it is a plain malloc.
+ * transparent huge pages, released with free(): on virtual machines the
+ * first touch of a 4 KiB page can cost microseconds, and a huge page is
+ * one fault for 512 of them.  Under 256 KiB it is a plain malloc.
  */
 void *map_alloc_huge(size_t n);
 

@@ -7,7 +7,7 @@
 static void msg_put_clean(char *dst, size_t cap, size_t *len, const char *s)
 {
 	for (; *s && *len + 1 < cap; s++)
-		dst[(*len)++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+		dst[(*len)++] = msg_clean_char(*s);
 }
 
 int mm_error(const char *cmd, const char *file, const char *fmt, ...)

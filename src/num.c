@@ -15,24 +15,18 @@ static const struct {
 	{ "G", 1ULL << 30 }, { "T", 1ULL << 40 },
 };
 
+const signed char num_hex_digit1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int num_digit(char c, unsigned base)
 {
-	unsigned v;
+	int v = num_hexval(c);
 
-	if (c >= '0' && c <= '9')
-		v = (unsigned)(c - '0');
-	else if (c >= 'a' && c <= 'f')
-		v = (unsigned)(c - 'a' + 10);
-	else if (c >= 'A' && c <= 'F')
-		v = (unsigned)(c - 'A' + 10);
-	else
-		return -1;
-	return v < base ? (int)v : -1;
-}
-
-int num_hexval(char c)
-{
-	return num_digit(c, 16);
+	return v >= 0 && (unsigned)v < base ? v : -1;
 }
 
 enum num_err num_parse_u64(const char *s, uint64_t *out)

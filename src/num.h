@@ -1,4 +1,4 @@
-/* num: the numbers and ranges every command takes (SPEC.md "Numbers and ranges"). */
+/* num: the numbers and ranges every command takes (mmtool(1), NUMBERS AND RANGES). */
 #ifndef MM_NUM_H
 #define MM_NUM_H
 
@@ -58,8 +58,17 @@ enum num_err num_resolve_offset(const struct num_offset *o, uint64_t size,
 enum num_err num_resolve_range(const struct num_range *r, uint64_t size,
 			       uint64_t *start, uint64_t *end);
 
-/* The value of hex digit c, or -1; shared by DATA and grep -x patterns. */
-int num_hexval(char c);
+/*
+ * The one hex digit decoder (numbers, DATA, patches, grep -x, escapes):
+ * each byte's value plus one, 0 for a byte that is not a hex digit.
+ */
+extern const signed char num_hex_digit1[256];
+
+/* The value of hex digit c, or -1: one load per character. */
+static inline int num_hexval(char c)
+{
+	return num_hex_digit1[(unsigned char)c] - 1;
+}
 
 /* A short English phrase for an error, e.g. "number out of range". */
 const char *num_strerror(enum num_err e);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -19,28 +20,53 @@ void out_init(struct out *o, int fd)
 	o->len = 0;
 }
 
-static int out_write_all(struct out *o, const char *p, size_t n)
+int out_write_fd(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
 	ssize_t w;
 
-	while (n && !o->err) {
-		w = write(o->fd, p, n);
+	while (n) {
+		w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			o->err = w < 0 ? errno : EIO;
-			if (o->fd == STDOUT_FILENO && o->err != EFAULT) {
-				int none = 0;
-
-				__atomic_compare_exchange_n(&out_stdout_errno, &none, o->err, 0,
-							    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-			}
-			break;
-		}
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
 		p += w;
 		n -= (size_t)w;
 	}
-	return o->err ? -o->err : 0;
+	return 0;
+}
+
+struct out *out_new(int fd)
+{
+	struct out *o = malloc(sizeof *o);
+
+	if (o)
+		out_init(o, fd);
+	return o;
+}
+
+void out_free(struct out *o)
+{
+	free(o);
+}
+
+static int out_write_all(struct out *o, const char *p, size_t n)
+{
+	int rc;
+
+	if (o->err)
+		return -o->err;
+	if ((rc = out_write_fd(o->fd, p, n))) {
+		o->err = -rc;
+		if (o->fd == STDOUT_FILENO && o->err != EFAULT) {
+			int none = 0;
+
+			__atomic_compare_exchange_n(&out_stdout_errno, &none, o->err, 0,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		}
+	}
+	return rc;
 }
 
 int out_flush(struct out *o)

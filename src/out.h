@@ -21,6 +21,19 @@ struct out {
 void out_init(struct out *o, int fd);
 
 /*
+ * A struct out on fd from the heap (the buffer is too big for a stack),
+ * or NULL when memory is short; out_free releases it without flushing.
+ */
+struct out *out_new(int fd);
+void out_free(struct out *o);
+
+/*
+ * The one write loop: all n bytes to fd, again after EINTR.  Returns 0 or
+ * a negative errno (-EIO for a write that wrote nothing).
+ */
+int out_write_fd(int fd, const void *buf, size_t n);
+
+/*
  * The first error any struct out met writing to standard output, as a
  * positive errno (0: none).  EFAULT is left out: it means the bytes came
  * from a mapping that shrank, a fault of the input, which the command

@@ -2,34 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "map.h"
+#include "num.h"
 #include "patch.h"
 
 #define PATCH_ERR 128
-
-/* Hex digit values, -1 for anything else: one load per character. */
-static signed char patch_hex[256];
-
-static void patch_init_table(void)
-{
-	static int done;
-
-	if (done)
-		return;
-	memset(patch_hex, -1, sizeof patch_hex);
-	for (int i = 0; i < 10; i++)
-		patch_hex['0' + i] = (signed char)i;
-	for (int i = 0; i < 6; i++) {
-		patch_hex['a' + i] = (signed char)(10 + i);
-		patch_hex['A' + i] = (signed char)(10 + i);
-	}
-	done = 1;
-}
-
-static inline int patch_hexval(char c)
-{
-	return patch_hex[(unsigned char)c];
-}
 
 static int patch_add_line(struct patch *p, uint64_t off, size_t at, size_t len)
 {
@@ -112,7 +90,7 @@ static int patch_is_swapped(const unsigned char *b, size_t n, size_t g,
 	int in_order = 1, reversed = 1;
 	size_t k = 0;
 
-	while (k < tlen && patch_hexval(t[k]) >= 0)
+	while (k < tlen && num_hexval(t[k]) >= 0)
 		k++;
 	if (k >= 2 && k + 2 <= tlen && t[k] == ' ' && t[k + 1] == ' ' &&
 	    tlen > n)
@@ -203,7 +181,7 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 			 "a squeezed '*' line cannot be applied: make the patch without -a");
 		return -1;
 	}
-	for (; s < end && (d = patch_hexval(*s)) >= 0; s++, digits++) {
+	for (; s < end && (d = num_hexval(*s)) >= 0; s++, digits++) {
 		if (off >> 60) {
 			snprintf(err, PATCH_ERR, "offset does not fit in 64 bits");
 			return -1;
@@ -233,8 +211,8 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 			break;
 		if (*s == ' ')
 			s++;
-		hi = patch_hexval(*s);
-		lo = s + 1 < end ? patch_hexval(s[1]) : -1;
+		hi = num_hexval(*s);
+		lo = s + 1 < end ? num_hexval(s[1]) : -1;
 		if (hi < 0 || lo < 0) {
 			unsigned char bad = (unsigned char)*s;
 
@@ -283,17 +261,6 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-static int patch_have_ssse3(void)
-{
-	static int known, ok;
-
-	if (!known) {
-		__builtin_cpu_init();
-		ok = __builtin_cpu_supports("ssse3") != 0;
-		known = 1;
-	}
-	return ok;
-}
 
 #define PATCH_X 0x80		/* pshufb: a zero lane */
 
@@ -364,11 +331,6 @@ static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
 	return 1;
 }
 #else
-static int patch_have_ssse3(void)
-{
-	return 0;
-}
-
 static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
 {
 	(void)s, (void)off, (void)bytes;
@@ -378,9 +340,6 @@ static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
 
 int patch_init(struct patch *p, size_t text_size)
 {
-	/* Both decided here, before patch_read's threads feed. */
-	patch_init_table();
-	(void)patch_have_ssse3();
 	memset(p, 0, sizeof *p);
 	/* The bytes are at most half the text: one allocation, no regrowth. */
 	p->data.cap = text_size / 2 + 1;
@@ -415,7 +374,7 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 	       size_t *bad_line, char *err)
 {
 	const char *s = text, *end = text + len;
-	int fast = patch_have_ssse3();
+	int fast = cpu_has_ssse3();
 
 	if (patch_room(p, len / 2 + 1)) {
 		snprintf(err, PATCH_ERR, "out of memory");

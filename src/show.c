@@ -16,8 +16,7 @@ int show_file(struct map_file *f, uint64_t off, uint64_t len, uint64_t at,
 	      const char *prefix, struct out *out)
 {
 	struct dump_opts o = show_opts;
-	/* Static: a dump holds a line buffer of 256 bytes and more. */
-	static struct dump d;
+	struct dump d;
 	int rc;
 
 	if (!f->stream && off >= f->size)
@@ -33,7 +32,7 @@ int show_file(struct map_file *f, uint64_t off, uint64_t len, uint64_t at,
 int show_edit(const struct edit *e, const char *prefix, struct out *out)
 {
 	struct dump_opts o = show_opts;
-	static struct dump d;
+	struct dump d;
 
 	o.prefix = prefix;
 	if (dump_init(&d, DUMP_XXD, &o, out, e->off))
