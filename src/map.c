@@ -16,6 +16,11 @@
 
 /* read(2) in 256 KiB chunks: large enough to cost few calls, small enough for the cache. */
 #define MAP_READ_CHUNK ((size_t)256 << 10)
+/*
+ * Zeroed bytes after what was read: PCRE2's JIT loads whole vectors near
+ * the subject's end, past it (harmless, and defined, as after a mapping).
+ */
+#define MAP_READ_SLACK 64
 
 size_t map_page_size(void)
 {
@@ -309,7 +314,7 @@ static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 	/* A small file is read whole at once: one read, no second for EOF. */
 	if (!f->stream && len < chunk)
 		chunk = (size_t)len;
-	if (!(buf = malloc(keep + chunk + 1)))
+	if (!(buf = malloc(keep + chunk + MAP_READ_SLACK)))
 		return -ENOMEM;
 	if (f->stream)
 		rc = map_skip(f->fd, off, buf, keep + chunk);
@@ -323,6 +328,7 @@ static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 		}
 		len -= (uint64_t)r;
 		n = carried + (size_t)r;
+		memset(buf + n, 0, MAP_READ_SLACK);
 		rc = fn(ctx, buf, n, pos);
 		k = keep < n ? keep : n;
 		memmove(buf, buf + n - k, k);
