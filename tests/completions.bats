@@ -17,31 +17,77 @@ TYPES=$(for t in u8 i8 u16 i16 u32 i32 u64 i64 f32 f64; do
 	printf '%s\n' "$t" "${t}le" "${t}be"; done | LC_ALL=C sort)
 FORMATS=$(printf '%s\n' xxd bits canonical hex raw c string "$TYPES" | LC_ALL=C sort)
 
-# What each shell offers for LINE, in the same shape: one a line, sorted,
+# What SHELL offers for each LINE, in the same shape: one a line, sorted,
 # without the "/" fish puts after a directory, the "\" zsh puts before a
-# blank, or the "--opt=" fish repeats before a value.
-offers() {
-	local line=$1 shell=$2 pre=
-	[[ ${line##* } == --*=* ]] && pre=${line##* } && pre=${pre%%=*}=
-	case $shell in
-	bash) complete_bash "$line" alone ;;
-	bash-completion) complete_bash "$line" bash-completion ;;
-	zsh) complete_zsh "$line" | sed 's/\\\(.\)/\1/g' ;;
-	fish) complete_fish "$line" | sed "s/^$pre//" ;;
-	esac | sed 's:/$::' | LC_ALL=C sort -u
+# blank, or the "--opt=" fish repeats before a value; each line's list
+# is written to $T/offers.SHELL.N (N from 0).
+offers_each() {
+	local shell=$1 i=0 chunk= pre l
+	shift
+	local -a lines=("$@")
+	{
+		case $shell in
+		bash) complete_bash_many alone "$@" ;;
+		bash-completion) complete_bash_many bash-completion "$@" ;;
+		zsh) complete_zsh_many "" "$@" | sed 's/\\\(.\)/\1/g' ;;
+		fish) complete_fish_many "$@" ;;
+		esac
+		# A driver cut short leaves the rest of the lines without an end.
+		printf '%s\n' "$OFFERS_END"
+	} | while IFS= read -r l; do
+		if [[ $l != "$OFFERS_END" ]]; then
+			chunk+=$l$'\n'
+			continue
+		fi
+		(( i < ${#lines[@]} )) || break
+		pre=
+		[[ ${lines[i]##* } == --*=* ]] && pre=${lines[i]##* } && pre=${pre%%=*}=
+		[[ $shell == fish ]] || pre=
+		printf '%s' "$chunk" | sed "s/^$pre//; s:/\$::; /^\$/d" | LC_ALL=C sort -u \
+			> "$T/offers.$shell.$i"
+		chunk=
+		(( ++i ))
+	done
 }
 
-# Every shell offers exactly the words after LINE (none: nothing at all).
-assert_offers() {
-	local line=$1 want got shell bad=
+# What SHELL offers for LINE, as offers_each gives it.
+offers() {
+	offers_each "$2" "$1"
+	cat "$T/offers.$2.0"
+}
+
+# expect_offers LINE WORD...: every shell is to offer exactly these words
+# after LINE (none: nothing at all).  check_offers asks each shell once
+# for every line expected since the last check, the four shells at once,
+# and fails with every difference.  assert_offers does both for one line.
+OFFER_LINES=() OFFER_WANTS=()
+expect_offers() {
+	OFFER_LINES+=("$1")
 	shift
-	want=$(printf '%s\n' "$@" | sed '/^$/d' | LC_ALL=C sort -u)
+	OFFER_WANTS+=("$(printf '%s\n' "$@" | sed '/^$/d' | LC_ALL=C sort -u)")
+}
+
+check_offers() {
+	local shell i got want bad=
 	for shell in bash bash-completion zsh fish; do
-		got=$(offers "$line" $shell)
-		[[ $got == "$want" ]] ||
-			bad+=$'\n'"$shell offers for '$line': ${got//$'\n'/ } (want: ${want//$'\n'/ })"
+		offers_each $shell "${OFFER_LINES[@]}" &
 	done
+	wait
+	for shell in bash bash-completion zsh fish; do
+		for i in "${!OFFER_LINES[@]}"; do
+			got=$(cat "$T/offers.$shell.$i" 2>/dev/null || echo "(no answer)")
+			want=${OFFER_WANTS[i]}
+			[[ $got == "$want" ]] ||
+				bad+=$'\n'"$shell offers for '${OFFER_LINES[i]}': ${got//$'\n'/ } (want: ${want//$'\n'/ })"
+		done
+	done
+	OFFER_LINES=() OFFER_WANTS=()
 	[[ -z $bad ]] || fail "${bad#$'\n'}"
+}
+
+assert_offers() {
+	expect_offers "$@"
+	check_offers
 }
 
 @test "completions: bash registers its function for mmtool" {
@@ -84,8 +130,9 @@ assert_offers() {
 }
 
 @test "completions: a long option completes from its prefix in every shell" {
-	assert_offers "mmtool peek --fo" --format
-	assert_offers "mmtool grep --files" --files-with-matches
+	expect_offers "mmtool peek --fo" --format
+	expect_offers "mmtool grep --files" --files-with-matches
+	check_offers
 }
 
 @test "completions: the global options, before a command" {
@@ -93,8 +140,9 @@ assert_offers() {
 }
 
 @test "completions: peek --format offers every format and every type" {
-	assert_offers "mmtool peek --format " "$FORMATS"
-	assert_offers "mmtool peek -f u3" u32 u32le u32be
+	expect_offers "mmtool peek --format " "$FORMATS"
+	expect_offers "mmtool peek -f u3" u32 u32le u32be
+	check_offers
 }
 
 # The commands mmtool --help lists, and help, one a line, sorted as zsh
@@ -121,9 +169,10 @@ commands_in_help() {
 }
 
 @test "completions: a value after '=' is completed" {
-	assert_offers "mmtool peek --format=u6" u64 u64le u64be
-	assert_offers "mmtool peek --color=" auto always never
-	assert_offers "mmtool peek --color=al" always
+	expect_offers "mmtool peek --format=u6" u64 u64le u64be
+	expect_offers "mmtool peek --color=" auto always never
+	expect_offers "mmtool peek --color=al" always
+	check_offers
 }
 
 @test "completions: bash keeps the '--opt=' when '=' is not a word break" {
@@ -138,8 +187,9 @@ commands_in_help() {
 }
 
 @test "completions: poke --type offers every type" {
-	assert_offers "mmtool poke --type " "$TYPES"
-	assert_offers "mmtool poke -t f" f32 f32le f32be f64 f64le f64be
+	expect_offers "mmtool poke --type " "$TYPES"
+	expect_offers "mmtool poke -t f" f32 f32le f32be f64 f64le f64be
+	check_offers
 }
 
 @test "completions: grep --radix offers d, x and o" {
@@ -148,8 +198,9 @@ commands_in_help() {
 
 @test "completions: peek --color takes its value only after '='" {
 	touch a.bin
-	assert_offers "mmtool peek --color=" auto always never
-	assert_offers "mmtool peek --color " a.bin
+	expect_offers "mmtool peek --color=" auto always never
+	expect_offers "mmtool peek --color " a.bin
+	check_offers
 }
 
 @test "completions: every --format value offered is one peek accepts" {
@@ -187,75 +238,84 @@ commands_in_help() {
 @test "completions: peek offers file names for FILE, nothing for OFFSET and LENGTH" {
 	touch a.bin b.bin
 	mkdir sub
-	assert_offers "mmtool peek " a.bin b.bin sub
-	assert_offers "mmtool peek a.bin "
-	assert_offers "mmtool peek a.bin 0 "
-	assert_offers "mmtool peek -f xxd -c 8 " a.bin b.bin sub
-	assert_offers "mmtool peek -uc 8 a" a.bin
+	expect_offers "mmtool peek " a.bin b.bin sub
+	expect_offers "mmtool peek a.bin "
+	expect_offers "mmtool peek a.bin 0 "
+	expect_offers "mmtool peek -f xxd -c 8 " a.bin b.bin sub
+	expect_offers "mmtool peek -uc 8 a" a.bin
+	check_offers
 }
 
 @test "completions: a negative OFFSET is an operand, not an option" {
 	touch a.bin
-	assert_offers "mmtool peek a.bin -16 "
-	assert_offers "mmtool poke a.bin -16 "
+	expect_offers "mmtool peek a.bin -16 "
+	expect_offers "mmtool poke a.bin -16 "
+	check_offers
 }
 
 @test "completions: a value with no fixed set offers nothing" {
 	touch a.bin
-	assert_offers "mmtool peek --cols "
-	assert_offers "mmtool poke --expect "
-	assert_offers "mmtool grep -m "
-	assert_offers "mmtool flush --range "
+	expect_offers "mmtool peek --cols "
+	expect_offers "mmtool poke --expect "
+	expect_offers "mmtool grep -m "
+	expect_offers "mmtool flush --range "
+	check_offers
 }
 
 @test "completions: poke offers file names for FILE, --input, --undo and --patch" {
 	touch a.bin
-	assert_offers "mmtool poke " a.bin
-	assert_offers "mmtool poke a.bin 0 "
-	assert_offers "mmtool poke -i " a.bin
-	assert_offers "mmtool poke --input=" a.bin
-	assert_offers "mmtool poke --undo " a.bin
-	assert_offers "mmtool poke --patch=" a.bin
-	assert_offers "mmtool poke --patch p.xxd " a.bin
+	expect_offers "mmtool poke " a.bin
+	expect_offers "mmtool poke a.bin 0 "
+	expect_offers "mmtool poke -i " a.bin
+	expect_offers "mmtool poke --input=" a.bin
+	expect_offers "mmtool poke --undo " a.bin
+	expect_offers "mmtool poke --patch=" a.bin
+	expect_offers "mmtool poke --patch p.xxd " a.bin
+	check_offers
 }
 
 @test "completions: grep offers nothing for PATTERN, then file names" {
 	touch a.bin
-	assert_offers "mmtool grep "
-	assert_offers "mmtool grep -x dead " a.bin
-	assert_offers "mmtool grep -c PK " a.bin
-	assert_offers "mmtool grep --range 0:16 PK " a.bin
+	expect_offers "mmtool grep "
+	expect_offers "mmtool grep -x dead " a.bin
+	expect_offers "mmtool grep -c PK " a.bin
+	expect_offers "mmtool grep --range 0:16 PK " a.bin
+	check_offers
 }
 
 @test "completions: grep -e takes the PATTERN, so every operand is a file" {
 	touch a.bin
-	assert_offers "mmtool grep -e PK " a.bin
-	assert_offers "mmtool grep --regexp=PK " a.bin
-	assert_offers "mmtool grep -ce PK " a.bin
+	expect_offers "mmtool grep -e PK " a.bin
+	expect_offers "mmtool grep --regexp=PK " a.bin
+	expect_offers "mmtool grep -ce PK " a.bin
+	check_offers
 }
 
 @test "completions: flush and info offer file names for every operand" {
 	touch a.bin b.bin
-	assert_offers "mmtool flush " a.bin b.bin
-	assert_offers "mmtool flush a.bin --data " a.bin b.bin
-	assert_offers "mmtool info a.bin " a.bin b.bin
-	assert_offers "mmtool info --json a" a.bin
+	expect_offers "mmtool flush " a.bin b.bin
+	expect_offers "mmtool flush a.bin --data " a.bin b.bin
+	expect_offers "mmtool info a.bin " a.bin b.bin
+	expect_offers "mmtool info --json a" a.bin
+	check_offers
 }
 
 @test "completions: cmp offers files for both operands, replace after PATTERN and REPLACEMENT" {
 	touch a.bin b.bin
-	assert_offers "mmtool cmp " a.bin b.bin
-	assert_offers "mmtool cmp a.bin " a.bin b.bin
-	assert_offers "mmtool cmp --radix " d x o
-	assert_offers "mmtool replace old "
-	assert_offers "mmtool replace old new " a.bin b.bin
-	assert_offers "mmtool replace --pad 0 old new a" a.bin
+	expect_offers "mmtool cmp " a.bin b.bin
+	expect_offers "mmtool cmp a.bin " a.bin b.bin
+	expect_offers "mmtool cmp --radix " d x o
+	expect_offers "mmtool replace old "
+	expect_offers "mmtool replace old new " a.bin b.bin
+	expect_offers "mmtool replace --pad 0 old new a" a.bin
+	check_offers
 }
 
 @test "completions: help offers the commands" {
-	assert_offers "mmtool help " peek poke grep flush info cmp replace
-	assert_offers "mmtool help p" peek poke
-	assert_offers "mmtool help peek "
+	expect_offers "mmtool help " peek poke grep flush info cmp replace
+	expect_offers "mmtool help p" peek poke
+	expect_offers "mmtool help peek "
+	check_offers
 }
 
 @test "completions: after --, a word that starts with - is an operand" {

@@ -4,62 +4,85 @@
 
 COMPLETIONS=$BATS_TEST_DIRNAME/../completions
 
+# Each driver takes command lines as typed, with the cursor at the end of
+# each, asks its shell for all of them in one process, and prints each
+# line's candidates followed by a line holding only $OFFERS_END.
+OFFERS_END=$'\x1f'
+
 # bash: split LINE as readline does (blanks, then '=' and ':' as words of
 # their own), set COMP_WORDS, COMP_CWORD, COMP_LINE and COMP_POINT, and
 # call the function that `complete -p mmtool` names.  MODE "alone" loads
 # only our file; "bash-completion" loads bash-completion first.
-complete_bash() {
-	local line=$1 mode=${2:-alone}
+complete_bash_many() {
+	local mode=$1
+	shift
 	bash --norc --noprofile -c '
 		if [[ $1 == bash-completion ]]; then
 			. /usr/share/bash-completion/bash_completion || exit 3
 		fi
 		. "$2/mmtool.bash" || exit 3
-		line=$3
-		COMP_WORDS=()
-		read -ra parts <<<"$line"
-		for p in "${parts[@]}"; do
-			while [[ $p =~ ^([^=:]*)([=:]+)(.*)$ ]]; do
-				[[ -n ${BASH_REMATCH[1]} ]] && COMP_WORDS+=("${BASH_REMATCH[1]}")
-				COMP_WORDS+=("${BASH_REMATCH[2]}")
-				p=${BASH_REMATCH[3]}
-			done
-			[[ -n $p ]] && COMP_WORDS+=("$p")
-		done
-		[[ $line == *[[:space:]] ]] && COMP_WORDS+=("")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		COMP_LINE=$line
-		COMP_POINT=${#line}
+		end=$3
+		shift 3
 		spec=$(complete -p mmtool) || exit 4
 		[[ $spec =~ -F\ ([^ ]+) ]] || exit 5
-		"${BASH_REMATCH[1]}" mmtool "${COMP_WORDS[COMP_CWORD]}" \
-			"${COMP_WORDS[COMP_CWORD-1]}"
-		printf "%s\n" "${COMPREPLY[@]}"
-	' complete_bash "$mode" "$COMPLETIONS" "$line" | sed '/^$/d' | LC_ALL=C sort
+		func=${BASH_REMATCH[1]}
+		for line; do
+			COMP_WORDS=()
+			read -ra parts <<<"$line"
+			for p in "${parts[@]}"; do
+				while [[ $p =~ ^([^=:]*)([=:]+)(.*)$ ]]; do
+					[[ -n ${BASH_REMATCH[1]} ]] && COMP_WORDS+=("${BASH_REMATCH[1]}")
+					COMP_WORDS+=("${BASH_REMATCH[2]}")
+					p=${BASH_REMATCH[3]}
+				done
+				[[ -n $p ]] && COMP_WORDS+=("$p")
+			done
+			[[ $line == *[[:space:]] ]] && COMP_WORDS+=("")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMP_LINE=$line
+			COMP_POINT=${#line}
+			COMPREPLY=()
+			"$func" mmtool "${COMP_WORDS[COMP_CWORD]}" \
+				"${COMP_WORDS[COMP_CWORD-1]}"
+			printf "%s\n" "${COMPREPLY[@]}" "$end"
+		done
+	' complete_bash "$mode" "$COMPLETIONS" "$OFFERS_END" "$@" | sed '/^$/d'
 }
+
+# One line's candidates, sorted, from a *_many driver.
+complete_one() {
+	"$@" | sed "/^$OFFERS_END\$/d" | LC_ALL=C sort
+}
+
+complete_bash() { complete_one complete_bash_many "${2:-alone}" "$1"; }
 
 # fish: load our file by fish's own autoloading from fish_complete_path
 # and ask `complete -C`.  Prints the candidates without descriptions.
 # fish autoloads only for a command on PATH: a stand-in is put there, so
 # that a binary being rebuilt meanwhile cannot make fish fall back to
 # plain file names.
-complete_fish() {
+complete_fish_many() {
 	local bin=${BATS_FILE_TMPDIR:-$BATS_TEST_TMPDIR}/fishbin
 	[[ -x $bin/mmtool ]] || { mkdir -p "$bin" && ln -sf /bin/true "$bin/mmtool"; }
 	PATH=$bin:$PATH fish --no-config -c \
-		'set fish_complete_path $argv[1]; complete -C $argv[2]' \
-		"$COMPLETIONS" "$1" | cut -f1 | LC_ALL=C sort
+		'set fish_complete_path $argv[1]
+		for line in $argv[3..-1]; complete -C $line; echo $argv[2]; end' \
+		"$COMPLETIONS" "$OFFERS_END" "$@" | cut -f1
 }
+
+complete_fish() { complete_one complete_fish_many "$1"; }
 
 # zsh: start an interactive zsh on a pseudo-terminal (zpty), load our file
 # by compinit from fpath, run the zsh code STYLES (zstyle settings, as a
-# user's .zshrc has them), type LINE and TAB, and record every match that
-# compadd is given.  What the completion wrote on stderr is passed on to
-# stderr.  The compinit dump is kept for the whole test file.
-complete_zsh() {
+# user's .zshrc has them), then for each line type it and TAB, and record
+# every match that compadd is given.  What the
+# completion wrote on stderr is passed on to stderr.  The compinit dump is
+# kept for the whole test file.
+complete_zsh_many() {
 	local dir=${BATS_FILE_TMPDIR:-$BATS_TEST_TMPDIR}/zsh.$$.$RANDOM
 	mkdir -p "$dir"
-	printf '%s\n' "${2:-}" >"$dir/styles.zsh"
+	printf '%s\n' "$1" >"$dir/styles.zsh"
+	shift
 	# Sourced by the interactive zsh (typed text would trip over TABs).
 	cat >"$dir/init.zsh" <<-'EOF'
 		PS1= PROMPT= RPROMPT=
@@ -69,7 +92,9 @@ complete_zsh() {
 		compinit -u -C -d $MMTOOL_ZDUMP
 		zstyle ':completion:*' insert-tab false
 		. $MMTOOL_ZOUT/styles.zsh
-		bindkey '^I' complete-word
+		# No listing: a long one would ask before showing itself and take
+		# the next line's first key as its answer.
+		unsetopt auto_list auto_menu list_ambiguous
 		# Record what is offered; -O, -A and -D only ask, so pass them on.
 		compadd() {
 			if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
@@ -82,24 +107,43 @@ complete_zsh() {
 				print -rl -- $__mmtool_hits >> $MMTOOL_ZOUT/hits
 			builtin compadd "$@"
 		}
-		__mmtool_done() { : >> $MMTOOL_ZOUT/done }
-		comppostfuncs=(__mmtool_done)
+		# TAB completes, ends the line's record and empties the line.
+		__mmtool_tab() {
+			zle complete-word
+			print -r -- $MMTOOL_OFFERS_END >> $MMTOOL_ZOUT/hits
+			print done >> $MMTOOL_ZOUT/done
+			BUFFER= CURSOR=0
+		}
+		zle -N __mmtool_tab
+		bindkey '^I' __mmtool_tab
 	EOF
-	MMTOOL_COMPLETIONS=$COMPLETIONS MMTOOL_ZOUT=$dir \
+	MMTOOL_COMPLETIONS=$COMPLETIONS MMTOOL_ZOUT=$dir MMTOOL_OFFERS_END=$OFFERS_END \
 	MMTOOL_ZDUMP=${BATS_FILE_TMPDIR:-$BATS_TEST_TMPDIR}/zcompdump \
 	zsh -f -c '
 		zmodload zsh/zpty || exit 3
 		zpty z TERM=dumb zsh -f -i
 		zpty -w z ". ${(q)MMTOOL_ZOUT}/init.zsh"
-		zpty -w -n z "$1"
-		for i in {1..1500}; do [[ -e $MMTOOL_ZOUT/done ]] && break; sleep 0.02; done
+		integer n=0 i
+		local -a done
+		for line; do
+			(( n++ ))
+			zpty -w -n z "$line"$'\''\t'\''
+			for i in {1..1500}; do
+				[[ -e $MMTOOL_ZOUT/done ]] && done=(${(f)"$(<$MMTOOL_ZOUT/done)"}) &&
+					(( $#done >= n )) && break
+				sleep 0.02
+			done
+			(( i < 1500 )) || break
+		done
 		zpty -d z
 		[[ -s $MMTOOL_ZOUT/stderr ]] && cat $MMTOOL_ZOUT/stderr >&2
-		[[ -e $MMTOOL_ZOUT/done ]] || { print -u2 "zsh: the completion did not finish"; exit 4; }
+		(( i < 1500 )) || { print -u2 "zsh: the completion of line $n did not finish"; exit 4; }
 		[[ -e $MMTOOL_ZOUT/hits ]] && cat $MMTOOL_ZOUT/hits
 		exit 0
-	' complete_zsh "$1"$'\t' | LC_ALL=C sort -u
+	' complete_zsh "$@"
 }
+
+complete_zsh() { complete_one complete_zsh_many "${2:-}" "$1" | LC_ALL=C sort -u; }
 
 # The options in a popt --help text on stdin ("-f" and "--format" from
 # "  -f, --format=FMT  ..."), one a line, sorted.
