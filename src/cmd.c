@@ -228,7 +228,10 @@ int cmd_open(const char *cmd, const char *path, int flags, struct map_file *f)
 static int cmd_num_error(const char *cmd, const char *what, const char *text,
 			 enum num_err e)
 {
-	return mm_error(cmd, NULL, "bad %s '%s': %s", what, text, num_strerror(e));
+	char why[192];
+
+	return mm_error(cmd, NULL, "bad %s '%s': %s", what, text,
+			num_explain(text, e, why, sizeof why));
 }
 
 int cmd_u64(const char *cmd, const char *what, const char *text, uint64_t *out)
