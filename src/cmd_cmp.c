@@ -205,7 +205,7 @@ static int cmp_bounds(struct cmp *c, uint64_t limit)
 	if (c->o.range) {
 		if ((rc = cmd_range("cmp", c->o.range, &r)))
 			return rc;
-		if ((e = num_resolve_range(&r, c->size[0], &lo, &hi)))
+		if ((e = num_resolve_range_in(&r, c->size[0], &lo, &hi)))
 			return mm_error("cmp", c->path[0], "bad RANGE '%s': %s (size %llu)",
 					c->o.range, num_strerror(e),
 					(unsigned long long)c->size[0]);

@@ -192,6 +192,16 @@ enum num_err num_resolve_range(const struct num_range *r, uint64_t size,
 	return NUM_OK;
 }
 
+enum num_err num_resolve_range_in(const struct num_range *r, uint64_t size,
+				  uint64_t *start, uint64_t *end)
+{
+	uint64_t a;
+
+	if (r->start_given && !num_resolve_offset(&r->start, size, &a) && a > size)
+		return NUM_PAST_END;
+	return num_resolve_range(r, size, start, end);
+}
+
 const char *num_strerror(enum num_err e)
 {
 	switch (e) {

@@ -64,6 +64,14 @@ enum num_err num_resolve_range(const struct num_range *r, uint64_t size,
 			       uint64_t *start, uint64_t *end);
 
 /*
+ * As num_resolve_range, for a range given for this one file: NUM_PAST_END
+ * when its start lies past the end (a start equal to the size gives an
+ * empty range).  A range that only runs past the end is still cut there.
+ */
+enum num_err num_resolve_range_in(const struct num_range *r, uint64_t size,
+				  uint64_t *start, uint64_t *end);
+
+/*
  * The one hex digit decoder (numbers, DATA, patches, grep -x, escapes):
  * each byte's value plus one, 0 for a byte that is not a hex digit.
  */
