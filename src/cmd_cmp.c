@@ -334,7 +334,7 @@ static int cmp_run(int argc, const char **argv)
 		  "offsets in d (decimal), x (0x hex) or o (0o octal)", "d|x|o" },
 		{ "threads", 'j', POPT_ARG_STRING, &c.o.threads, 0,
 		  "worker threads (default: the online CPUs)", "N" },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	struct cmd_args a;

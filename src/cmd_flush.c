@@ -164,7 +164,7 @@ static int flush_run(int argc, const char **argv)
 		  "afterwards evict the file's clean pages from the page cache", NULL },
 		{ "load", 0, POPT_ARG_NONE, &fo.load, 0,
 		  "instead read the pages not in the page cache into it (no sync)", NULL },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	struct cmd_args a;

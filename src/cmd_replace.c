@@ -446,7 +446,7 @@ static int replace_run(int argc, const char **argv)
 		  "print how many matches were replaced (FILE:N with several)", NULL },
 		{ "threads", 'j', POPT_ARG_STRING, &r.o.threads, 0,
 		  "worker threads that search files (default: the online CPUs)", "N" },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	static const struct pool_ops ops = { rep_job, rep_emit, rep_free_slot };
