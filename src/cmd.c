@@ -122,7 +122,7 @@ static const char **cmd_reorder(const struct poptOption *table, int argc,
 
 const struct poptOption cmd_help_options[] = {
 	{ "help", 'h', POPT_ARG_NONE, NULL, CMD_HELP, "Show this help message", NULL },
-	{ NULL, '?', POPT_ARG_NONE, NULL, CMD_HELP, "the same as --help", NULL },
+	{ NULL, '?', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, CMD_HELP, NULL, NULL },
 	{ "usage", '\0', POPT_ARG_NONE, NULL, CMD_USAGE, "Display brief usage message", NULL },
 	POPT_TABLEEND
 };
