@@ -317,3 +317,28 @@ print(int(m[1], 16) * mult)' "$text")
 	wait
 	assert_output "hello"
 }
+
+@test "cli: -h and -? are --help in every command but grep, and in mmtool itself" {
+	local c
+	run -0 mmtool --help
+	want=$output
+	run -0 mmtool -h
+	assert_output "$want"
+	for c in peek poke flush info cmp replace; do
+		run -0 mmtool "$c" --help
+		want=$output
+		assert_line --regexp '^  -h, --help +'
+		run -0 mmtool "$c" -h
+		assert_output "$want"
+		run -0 mmtool "$c" '-?'
+		assert_output "$want"
+		run -0 mmtool help "$c"
+		assert_output "$want"
+		# An output error is reported as for any output.
+		run -2 --separate-stderr bash -c 'mmtool "$1" -h >/dev/full' _ "$c"
+		assert_equal "$stderr" "mmtool: $c: standard output: No space left on device"
+	done
+	# grep's -h is --no-filename (GNU grep); its help stays -? and --help.
+	run -0 mmtool grep '-?'
+	refute_line --regexp '^  -h, --help +'
+}
