@@ -15,6 +15,8 @@ _mmtool_types='u8 u8le u8be i8 i8le i8be u16 u16le u16be i16 i16le i16be
 _mmtool_opts()
 {
 	flags='--help --usage' valued=
+	# -h is --help everywhere but in grep, where it is --no-filename.
+	[[ $1 == grep ]] || flags+=' -h'
 	case $1 in
 	peek)
 		# --color takes its value only after '='.

@@ -132,6 +132,8 @@ complete -c mmtool -n '__fish_mmtool_is help command' -a 'peek poke grep flush i
 # Every command: popt's help options, and file names where a FILE goes.
 for cmd in peek poke grep flush info cmp replace
     complete -c mmtool -n "__fish_mmtool_is $cmd" -s '?' -l help -d 'Show the options of the command'
+    # -h is --help everywhere but in grep, where it is --no-filename.
+    test $cmd = grep; or complete -c mmtool -n "__fish_mmtool_is $cmd" -s h -d 'Show the options of the command'
     complete -c mmtool -n "__fish_mmtool_is $cmd" -l usage -d 'Show a short usage message'
     complete -c mmtool -n "__fish_mmtool_is $cmd file; and not string match -q -- '--*=*' (commandline -ct)" -F
 end

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -119,6 +120,13 @@ static const char **cmd_reorder(const struct poptOption *table, int argc,
 	return out;
 }
 
+const struct poptOption cmd_help_options[] = {
+	{ "help", 'h', POPT_ARG_NONE, NULL, CMD_HELP, "Show this help message", NULL },
+	{ NULL, '?', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, CMD_HELP, NULL, NULL },
+	{ "usage", '\0', POPT_ARG_NONE, NULL, CMD_USAGE, "Display brief usage message", NULL },
+	POPT_TABLEEND
+};
+
 int cmd_parse(const char *cmd, const struct poptOption *table,
 	      const char *operands, int min, int max, int flags, int argc,
 	      const char **argv, struct cmd_args *a)
@@ -136,7 +144,15 @@ int cmd_parse(const char *cmd, const struct poptOption *table,
 	a->con = poptGetContext(a->prog, n, a->argv, table, 0);
 	poptSetOtherOptionHelp(a->con, operands);
 	while ((rc = poptGetNextOpt(a->con)) > 0)
-		;
+		if (rc == CMD_HELP || rc == CMD_USAGE) {
+			/* Output errors are main's to report, as for any output. */
+			if (rc == CMD_HELP)
+				poptPrintHelp(a->con, stdout, 0);
+			else
+				poptPrintUsage(a->con, stdout, 0);
+			cmd_args_free(a);
+			return 0;
+		}
 	if (rc < -1) {
 		rc = mm_error(cmd, NULL, "%s: %s (see 'mmtool %s --help')",
 			      poptBadOption(a->con, POPT_BADOPTION_NOALIAS),
@@ -228,7 +244,10 @@ int cmd_open(const char *cmd, const char *path, int flags, struct map_file *f)
 static int cmd_num_error(const char *cmd, const char *what, const char *text,
 			 enum num_err e)
 {
-	return mm_error(cmd, NULL, "bad %s '%s': %s", what, text, num_strerror(e));
+	char why[192];
+
+	return mm_error(cmd, NULL, "bad %s '%s': %s", what, text,
+			num_explain(text, e, why, sizeof why));
 }
 
 int cmd_u64(const char *cmd, const char *what, const char *text, uint64_t *out)

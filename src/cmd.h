@@ -21,6 +21,18 @@ struct cmd {
 extern const struct cmd cmd_peek, cmd_poke, cmd_grep, cmd_flush, cmd_info;
 extern const struct cmd cmd_cmp, cmd_replace;
 
+/*
+ * The help options of every command but grep (whose -h is --no-filename, as
+ * GNU grep's): -h and -? print --help, --usage a short usage.  cmd_parse
+ * prints them and returns 0.  Use CMD_AUTOHELP where popt's POPT_AUTOHELP
+ * would go.
+ */
+enum { CMD_HELP = 0x4801, CMD_USAGE };
+extern const struct poptOption cmd_help_options[];
+#define CMD_AUTOHELP \
+	{ NULL, '\0', POPT_ARG_INCLUDE_TABLE, (void *)cmd_help_options, 0, \
+	  "Help options:", NULL },
+
 /* What cmd_parse leaves: the operands, valid until cmd_args_free. */
 struct cmd_args {
 	poptContext con;

@@ -205,7 +205,7 @@ static int cmp_bounds(struct cmp *c, uint64_t limit)
 	if (c->o.range) {
 		if ((rc = cmd_range("cmp", c->o.range, &r)))
 			return rc;
-		if ((e = num_resolve_range(&r, c->size[0], &lo, &hi)))
+		if ((e = num_resolve_range_in(&r, c->size[0], &lo, &hi)))
 			return mm_error("cmp", c->path[0], "bad RANGE '%s': %s (size %llu)",
 					c->o.range, num_strerror(e),
 					(unsigned long long)c->size[0]);
@@ -334,7 +334,7 @@ static int cmp_run(int argc, const char **argv)
 		  "offsets in d (decimal), x (0x hex) or o (0o octal)", "d|x|o" },
 		{ "threads", 'j', POPT_ARG_STRING, &c.o.threads, 0,
 		  "worker threads (default: the online CPUs)", "N" },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	struct cmd_args a;

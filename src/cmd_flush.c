@@ -56,16 +56,14 @@ static int flush_resolve(const struct flush_opts *fo, const char *path, int fd,
 		return mm_error("flush", path, "is a directory: --range needs a file");
 	if ((rc = cache_size(fd, st, &size)))
 		return mm_error("flush", path, "%s", strerror(-rc));
-	switch (num_resolve_range(&fo->r, size, off, &end)) {
+	switch (num_resolve_range_in(&fo->r, size, off, &end)) {
 	case NUM_OK:
 		break;
+	case NUM_PAST_END:
+		return mm_error("flush", path,
+				"RANGE '%s' starts past the end of the file (size %llu)",
+				fo->range, (unsigned long long)size);
 	case NUM_BACKWARDS:
-		/* "100:" of a 10-byte file: the end (of file) comes first. */
-		if (fo->r.start_given &&
-		    num_resolve_offset(&fo->r.start, size, &end) == NUM_OK && end > size)
-			return mm_error("flush", path,
-					"RANGE '%s' starts past the end of the file (size %llu)",
-					fo->range, (unsigned long long)size);
 		return mm_error("flush", path, "RANGE '%s' ends before it starts",
 				fo->range);
 	default:
@@ -166,7 +164,7 @@ static int flush_run(int argc, const char **argv)
 		  "afterwards evict the file's clean pages from the page cache", NULL },
 		{ "load", 0, POPT_ARG_NONE, &fo.load, 0,
 		  "instead read the pages not in the page cache into it (no sync)", NULL },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	struct cmd_args a;

@@ -818,7 +818,7 @@ static int info_run(int argc, const char **argv)
 		  "every regular file below each directory (no symbolic links), then a total", NULL },
 		{ "threads", 'j', POPT_ARG_STRING, &threads, 0,
 		  "worker threads (default: the online CPUs)", "N" },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	struct info_list list = { 0 };

@@ -438,7 +438,7 @@ static int peek_run(int argc, const char **argv)
 		{ "colour", 0, POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL | POPT_ARGFLAG_DOC_HIDDEN,
 		  &po.colour, 0, NULL, "WHEN" },
 		{ "lock", 0, POPT_ARG_NONE, &po.lock, 0, "hold a shared flock(2) while reading", NULL },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	struct cmd_args a;

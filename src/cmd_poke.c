@@ -489,7 +489,7 @@ static int poke_run(int argc, const char **argv)
 		{ "dry-run", 'n', POPT_ARG_NONE, &po.dry_run, 0, "write nothing; print old (-) and new (+) lines", NULL },
 		{ "verbose", 'v', POPT_ARG_NONE, &po.verbose, 0, "print old (-) and new (+) lines after writing", NULL },
 		{ "patch", 0, POPT_ARG_STRING, &po.patch, 0, "apply the xxd lines of PATCH ('-': standard input)", "PATCH" },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	struct cmd_args a;

@@ -315,7 +315,12 @@ static int rep_job(void *ctx, size_t job, void *slot)
 	if ((rc = map_refresh(&s->f)))
 		return rep_fail(s, "", strerror(-rc));
 	hi = s->f.size;
-	if (r->o.range && (e = num_resolve_range(&r->range, s->f.size, &lo, &hi))) {
+	/* As grep: past the end of the one FILE named is an error; among
+	 * several, or below a directory, a file the range misses is empty. */
+	e = r->o.range ? num_resolve_range_in(&r->range, s->f.size, &lo, &hi) : NUM_OK;
+	if (e == NUM_PAST_END && r->several)
+		e = NUM_OK, lo = hi = s->f.size;
+	if (e) {
 		snprintf(s->msg, sizeof s->msg, "bad RANGE '%s': %s (size %llu)", r->o.range,
 			 num_strerror(e), (unsigned long long)s->f.size);
 		return s->rc = MM_EXIT_ERROR;
@@ -441,7 +446,7 @@ static int replace_run(int argc, const char **argv)
 		  "print how many matches were replaced (FILE:N with several)", NULL },
 		{ "threads", 'j', POPT_ARG_STRING, &r.o.threads, 0,
 		  "worker threads that search files (default: the online CPUs)", "N" },
-		POPT_AUTOHELP
+		CMD_AUTOHELP
 		POPT_TABLEEND
 	};
 	static const struct pool_ops ops = { rep_job, rep_emit, rep_free_slot };

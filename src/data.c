@@ -151,13 +151,28 @@ int data_typed(const struct value_type *t, const char *s, struct bytes *out,
 	char word[128];
 	unsigned char b[8];
 
+	const char *list = s;
+	int comma = 1;	/* the start of the list counts as a comma */
+
 	for (;;) {
 		size_t n;
 
-		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == ',')
-			s++;
-		if (!*s)
+		/* Blanks separate, and so does one comma: "1,,3" lacks an item. */
+		for (; *s == ' ' || *s == '\t' || *s == '\n' || *s == ','; s++) {
+			if (*s == ',' && comma) {
+				snprintf(err, DATA_ERR, "an empty item before a ',' in '%.40s'", list);
+				return -1;
+			}
+			comma |= *s == ',';
+		}
+		if (!*s) {
+			if (comma && s > list && strchr(list, ',')) {
+				snprintf(err, DATA_ERR, "an empty item after the last ',' in '%.40s'", list);
+				return -1;
+			}
 			return 0;
+		}
+		comma = 0;
 		n = strcspn(s, " \t\n,");
 		if (n >= sizeof word) {
 			snprintf(err, DATA_ERR, "'%.40s...' is too long for a number", s);
@@ -170,6 +185,10 @@ int data_typed(const struct value_type *t, const char *s, struct bytes *out,
 			break;
 		case VALUE_RANGE:
 			snprintf(err, DATA_ERR, "'%.64s' is out of range for the type", word);
+			return -1;
+		case VALUE_UNDERFLOW:
+			snprintf(err, DATA_ERR, "'%.64s' is too small for the type: it would be 0",
+				 word);
 			return -1;
 		default:
 			snprintf(err, DATA_ERR, "'%.64s' is not a number", word);

@@ -1,19 +1,50 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "num.h"
 
-/* Suffixes after the digits; longest first so "KiB" wins over "K". */
-static const struct {
-	const char *text;
-	uint64_t mult;
-} num_suffixes[] = {
-	{ "KiB", 1ULL << 10 }, { "MiB", 1ULL << 20 },
-	{ "GiB", 1ULL << 30 }, { "TiB", 1ULL << 40 },
-	{ "kB", 1000ULL }, { "MB", 1000000ULL },
-	{ "GB", 1000000000ULL }, { "TB", 1000000000000ULL },
-	{ "K", 1ULL << 10 }, { "M", 1ULL << 20 },
-	{ "G", 1ULL << 30 }, { "T", 1ULL << 40 },
-};
+/*
+ * The size letters of dd(1) and head(1) (GNU xstrtol): k and K are 1024; K to
+ * Q alone or with "iB" are powers of 1024, with "B" powers of 1000.  Z, Y, R
+ * and Q are accepted as dd accepts them, so that they overflow 64 bits
+ * (an error) rather than read as an unknown suffix.
+ */
+static const char num_power_letters[] = "KMGTPEZYRQ";
+
+/*
+ * Multiply *v by the suffix at p (the whole rest of the number); returns
+ * NUM_SUFFIX for text that is no suffix, NUM_OVERFLOW past 2^64 - 1.
+ */
+static enum num_err num_scale(const char *p, uint64_t *v)
+{
+	const char *letter = *p == 'k' ? num_power_letters : NULL;
+	uint64_t mult = 1, base = 1024;
+	unsigned power;
+
+	if (!strcmp(p, "c") || !strcmp(p, "w") || !strcmp(p, "b")) {
+		mult = *p == 'c' ? 1 : *p == 'w' ? 2 : 512;
+	} else {
+		if (!letter && *p)
+			letter = strchr(num_power_letters, *p);
+		if (!letter)
+			return NUM_SUFFIX;
+		if (!strcmp(p + 1, "B"))
+			base = 1000;
+		else if (p[1] && strcmp(p + 1, "iB"))
+			return NUM_SUFFIX;
+		/* 0 times any suffix is 0; else stop before mult overflows. */
+		power = (unsigned)(letter - num_power_letters) + 1;
+		for (; power && *v; power--) {
+			if (mult > UINT64_MAX / base)
+				return NUM_OVERFLOW;
+			mult *= base;
+		}
+	}
+	if (*v && mult > UINT64_MAX / *v)
+		return NUM_OVERFLOW;
+	*v *= mult;
+	return NUM_OK;
+}
 
 const signed char num_hex_digit1[256] = {
 	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
@@ -29,19 +60,25 @@ static int num_digit(char c, unsigned base)
 	return v >= 0 && (unsigned)v < base ? v : -1;
 }
 
-enum num_err num_parse_u64(const char *s, uint64_t *out)
+/*
+ * The prefix and digits of an unsigned number: the value in *v, and in *end
+ * where the suffix (if any) starts.
+ */
+static enum num_err num_digits(const char *s, uint64_t *v, const char **end)
 {
 	unsigned base = 10;
-	uint64_t v = 0;
 	const char *p = s;
-	size_t i;
 	int d;
 
+	*v = 0;
 	if (!s || !*s)
 		return NUM_EMPTY;
 	if (*s == '-')
 		return NUM_NEGATIVE;
-	/* Written by hand: strtoull takes leading blanks, signs and "0x" alone. */
+	/*
+	 * Written by hand: strtoull takes leading blanks, signs and "0x" alone.
+	 * "0b" not followed by a binary digit is 0 with dd's suffix b.
+	 */
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		base = 16, p += 2;
 	else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
@@ -50,24 +87,28 @@ enum num_err num_parse_u64(const char *s, uint64_t *out)
 		 num_digit(p[2], 2) >= 0)
 		base = 2, p += 2;
 	if (num_digit(*p, base) < 0)
-		return NUM_JUNK;
+		return p > s ? NUM_NO_DIGITS : NUM_JUNK;
+	/* Greedy, so in a 0x number b, c and E are digits, never suffixes. */
 	for (; (d = num_digit(*p, base)) >= 0; p++) {
-		if (v > (UINT64_MAX - (uint64_t)d) / base)
+		if (*v > (UINT64_MAX - (uint64_t)d) / base)
 			return NUM_OVERFLOW;
-		v = v * base + (uint64_t)d;
+		*v = *v * base + (uint64_t)d;
 	}
-	if (*p) {
-		for (i = 0; i < sizeof num_suffixes / sizeof num_suffixes[0]; i++)
-			if (!strcmp(p, num_suffixes[i].text))
-				break;
-		if (i == sizeof num_suffixes / sizeof num_suffixes[0])
-			return NUM_JUNK;
-		if (v && num_suffixes[i].mult > UINT64_MAX / v)
-			return NUM_OVERFLOW;
-		v *= num_suffixes[i].mult;
-	}
-	*out = v;
+	*end = p;
 	return NUM_OK;
+}
+
+enum num_err num_parse_u64(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+	enum num_err e = num_digits(s, &v, &end);
+
+	if (!e && *end)
+		e = num_scale(end, &v);
+	if (!e)
+		*out = v;
+	return e;
 }
 
 enum num_err num_parse_offset(const char *s, struct num_offset *out)
@@ -151,6 +192,16 @@ enum num_err num_resolve_range(const struct num_range *r, uint64_t size,
 	return NUM_OK;
 }
 
+enum num_err num_resolve_range_in(const struct num_range *r, uint64_t size,
+				  uint64_t *start, uint64_t *end)
+{
+	uint64_t a;
+
+	if (r->start_given && !num_resolve_offset(&r->start, size, &a) && a > size)
+		return NUM_PAST_END;
+	return num_resolve_range(r, size, start, end);
+}
+
 const char *num_strerror(enum num_err e)
 {
 	switch (e) {
@@ -162,14 +213,48 @@ const char *num_strerror(enum num_err e)
 		return "not a number";
 	case NUM_OVERFLOW:
 		return "number does not fit in 64 bits";
+	case NUM_SUFFIX:
+		return "unknown suffix";
+	case NUM_NO_DIGITS:
+		return "no digits after its 0x or 0o";
 	case NUM_NEGATIVE:
 		return "number may not be negative";
 	case NUM_BEFORE_START:
 		return "offset reaches before the start of the file";
 	case NUM_PAST_END:
-		return "offset is past the end of the file";
+		return "starts past the end of the file";
 	case NUM_BACKWARDS:
 		return "range ends before it starts";
 	}
 	return "bad number";
+}
+
+const char *num_explain(const char *s, enum num_err e, char *buf, size_t n)
+{
+	char part[128];
+	const char *p = s, *num, *end;
+	uint64_t v;
+	size_t len;
+
+	/* Each number of an offset or a range, in order, as the parsers went. */
+	while ((e == NUM_SUFFIX || e == NUM_NO_DIGITS) && p) {
+		len = strcspn(p, ":+");
+		if (len < sizeof part) {
+			memcpy(part, p, len);
+			part[len] = '\0';
+			num = part + (part[0] == '-');
+			if (e == NUM_NO_DIGITS && num_digits(num, &v, &end) == e) {
+				snprintf(buf, n, "no digits after '%.2s'", num);
+				return buf;
+			}
+			if (e == NUM_SUFFIX && !num_digits(num, &v, &end) && *end &&
+			    num_scale(end, &v) == NUM_SUFFIX) {
+				snprintf(buf, n, "unknown suffix '%s'", end);
+				return buf;
+			}
+		}
+		p = p[len] ? p + len + 1 : NULL;
+	}
+	snprintf(buf, n, "%s", num_strerror(e));
+	return buf;
 }

@@ -134,8 +134,10 @@ enum value_err value_encode(const struct value_type *t, const char *text,
 
 			if (*end)
 				return VALUE_SYNTAX;
-			if (errno == ERANGE && isinf(f))
-				return VALUE_RANGE;
+			/* glibc's ERANGE: past the largest (inf), or so small it
+			 * rounded to 0 (a subnormal result still has bits). */
+			if (errno == ERANGE && (isinf(f) || f == 0))
+				return isinf(f) ? VALUE_RANGE : VALUE_UNDERFLOW;
 			memcpy(&u, &f, 4);
 			v = u;
 		} else {
@@ -143,8 +145,8 @@ enum value_err value_encode(const struct value_type *t, const char *text,
 
 			if (*end)
 				return VALUE_SYNTAX;
-			if (errno == ERANGE && isinf(d))
-				return VALUE_RANGE;
+			if (errno == ERANGE && (isinf(d) || d == 0))
+				return isinf(d) ? VALUE_RANGE : VALUE_UNDERFLOW;
 			memcpy(&v, &d, 8);
 		}
 	} else {

@@ -26,7 +26,8 @@ int value_type_parse(const char *name, struct value_type *t);
 size_t value_format(const struct value_type *t, const unsigned char *bytes,
 		    char *buf);
 
-enum value_err { VALUE_OK, VALUE_SYNTAX, VALUE_RANGE };
+/* VALUE_UNDERFLOW: a nonzero float so small that the type holds it as 0. */
+enum value_err { VALUE_OK, VALUE_SYNTAX, VALUE_RANGE, VALUE_UNDERFLOW };
 
 /* Parse text as a t and store it in bytes (t->width of them). */
 enum value_err value_encode(const struct value_type *t, const char *text,

@@ -98,6 +98,104 @@ setup() {
 	EOF
 }
 
+# The number mmtool read from TEXT: the offset peek -d -o prints for a
+# one-byte file, without its leading zeros.
+mm_value() {
+	local out
+	out=$(mmtool peek -d -o "$1" "$T/one") || return 1
+	out=${out%%:*}
+	out=${out##+(0)}
+	echo "${out:-0}"
+}
+
+@test "cli: numbers: dd's and head's suffixes give the sizes dd and head give" {
+	shopt -s extglob
+	printf 'A' >"$T/one"
+	local n s text want
+	# dd makes a sparse file of the size it read from seek= (bs=1): its own
+	# parser is the oracle, up to the file system's largest file.
+	for n in 0 1 3 7 1000; do
+		for s in "" c w b k K KiB kiB kB KB M MiB MB G GiB GB T TB; do
+			text=$n$s
+			rm -f "$T/dd"
+			dd if=/dev/null of="$T/dd" bs=1 seek="$text" count=0 status=none 2>/dev/null ||
+				continue
+			want=$(stat -c %s "$T/dd")
+			assert_equal "$(mm_value "$text")" "$want" || { echo "for '$text'"; return 1; }
+		done
+	done
+	# head -c reads N bytes: a second oracle for the small ones.
+	for text in 1k 3b 2KB 1kB 2KiB 1M; do
+		want=$(head -c "$text" /dev/zero | wc -c)
+		assert_equal "$(mm_value "$text")" "$want" || { echo "for '$text'"; return 1; }
+	done
+	# Past any file system's largest file: python's integers.
+	for text in 1P 3PiB 2PB 1E 15E 1EiB 18EB 0Z 0Q; do
+		want=$(python3 -c '
+import re, sys
+m = re.fullmatch(r"(\d+)([KMGTPEZYRQ])(iB|B)?", sys.argv[1])
+print(int(m[1]) * (1000 if m[3] == "B" else 1024) ** ("KMGTPEZYRQ".index(m[2]) + 1))' "$text")
+		assert_equal "$(mm_value "$text")" "$want" || { echo "for '$text'"; return 1; }
+	done
+	assert_equal "$(mm_value 18446744073709551614c)" 18446744073709551614
+}
+
+@test "cli: numbers: in a 0x number b, c and E are hex digits, never suffixes" {
+	shopt -s extglob
+	printf 'A' >"$T/one"
+	local text
+	for text in 0x1b 0x1c 0x1E 0xb 0xc 0xE 0XBCE 0xcafebabe 0x1bc 0x2w 0x1k 0x10K 0x3KB 0x1MiB; do
+		want=$(python3 -c '
+import re, sys
+m = re.fullmatch(r"0[xX]([0-9a-fA-F]+)(.*)", sys.argv[1])
+mult = {"": 1, "w": 2, "k": 1024, "K": 1024, "KB": 1000, "MiB": 1 << 20}[m[2]]
+print(int(m[1], 16) * mult)' "$text")
+		assert_equal "$(mm_value "$text")" "$want" || { echo "for '$text'"; return 1; }
+	done
+	# The same letters after decimal digits are dd's suffixes.
+	assert_equal "$(mm_value 1b)" 512
+	assert_equal "$(mm_value 1c)" 1
+	assert_equal "$(mm_value 1E)" 1152921504606846976
+}
+
+@test "cli: numbers: every number argument takes the suffixes and names an unknown one" {
+	head -c 3000 /dev/urandom | base64 -w0 | head -c 3000 >"$T/f"
+	run -0 mmtool peek -f raw "$T/f" 1k 2b
+	assert_output "$(tail -c +1025 "$T/f" | head -c 1024)"
+	run -0 mmtool peek -f raw -s 2w -l 3c "$T/f"
+	assert_output "$(tail -c +5 "$T/f" | head -c 3)"
+	run -0 mmtool cmp -n 1k -i 1KB "$T/f" "$T/f"
+	run -0 mmtool flush --range 1k+1KB "$T/f"
+	cp "$T/f" "$T/g"
+	run -0 mmtool poke -r 2w "$T/g" 1k x
+	run -0 mmtool peek -f raw "$T/g" 1024 2
+	assert_output xx
+	run -0 mmtool poke --size 4k "$T/g" 0 x
+	assert_equal "$(stat -c %s "$T/g")" 4096
+	local cmd what suf before
+	before=$(sum "$T/g")
+	while IFS='|' read -r cmd what suf; do
+		run -2 --separate-stderr mmtool $cmd
+		assert_equal "$stderr" "mmtool: ${cmd%% *}: bad $what: unknown suffix '$suf'"
+		assert_output ""
+	done <<-EOF
+	peek -c 1q $T/f|--cols '1q'|q
+	peek $T/f 0 1q|LENGTH '1q'|q
+	peek $T/f 1x|OFFSET '1x'|x
+	peek $T/f -1x|OFFSET '-1x'|x
+	cmp -n 2x $T/f $T/f|--bytes '2x'|x
+	cmp -i 1:2y $T/f $T/f|SKIP2 '2y'|y
+	cmp --range 1:2y $T/f $T/f|RANGE '1:2y'|y
+	flush --range 1k:2kk $T/f|RANGE '1k:2kk'|kk
+	replace --range 3q+1 a b $T/g|RANGE '3q+1'|q
+	replace -m 1h a b $T/g|--max-count '1h'|h
+	poke -r 4z $T/g 0 x|--repeat '4z'|z
+	poke --size 1Mb $T/g 0 x|--size '1Mb'|Mb
+	info -j 1v $T/f|N '1v'|v
+	EOF
+	assert_equal "$(sum "$T/g")" "$before"
+}
+
 @test "cli: numbers: junk, overflow and empty numbers are errors that quote the text" {
 	randfile "$T/f" 100
 	while IFS='|' read -r text why; do
@@ -105,19 +203,27 @@ setup() {
 		assert_equal "$stderr" "mmtool: peek: bad OFFSET '$text': $why"
 		assert_output ""
 	done <<-EOF
-	12q|not a number
-	0x|not a number
-	1.5K|not a number
+	12q|unknown suffix 'q'
+	0x|no digits after '0x'
+	0o8|no digits after '0o'
+	1.5K|unknown suffix '.5K'
 	K|not a number
-	1k|not a number
-	1Kib|not a number
+	1Kib|unknown suffix 'Kib'
+	1kb|unknown suffix 'kb'
+	1m|unknown suffix 'm'
+	1e3|unknown suffix 'e3'
+	2bB|unknown suffix 'bB'
 	 5|not a number
-	5 |not a number
-	0b2|not a number
-	0o8|not a number
+	5 |unknown suffix ' '
+	0b2|unknown suffix 'b2'
 	18446744073709551616|number does not fit in 64 bits
 	0x10000000000000000|number does not fit in 64 bits
 	20000000T|number does not fit in 64 bits
+	16E|number does not fit in 64 bits
+	19EB|number does not fit in 64 bits
+	1Z|number does not fit in 64 bits
+	1QB|number does not fit in 64 bits
+	36028797018963968k|number does not fit in 64 bits
 	|empty number
 	EOF
 }
@@ -210,4 +316,29 @@ setup() {
 	run -0 timeout 10 mmtool peek -f raw "$T/fifo"
 	wait
 	assert_output "hello"
+}
+
+@test "cli: -h and -? are --help in every command but grep, and in mmtool itself" {
+	local c
+	run -0 mmtool --help
+	want=$output
+	run -0 mmtool -h
+	assert_output "$want"
+	for c in peek poke flush info cmp replace; do
+		run -0 mmtool "$c" --help
+		want=$output
+		assert_line --regexp '^  -h, --help +'
+		run -0 mmtool "$c" -h
+		assert_output "$want"
+		run -0 mmtool "$c" '-?'
+		assert_output "$want"
+		run -0 mmtool help "$c"
+		assert_output "$want"
+		# An output error is reported as for any output.
+		run -2 --separate-stderr bash -c 'mmtool "$1" -h >/dev/full' _ "$c"
+		assert_equal "$stderr" "mmtool: $c: standard output: No space left on device"
+	done
+	# grep's -h is --no-filename (GNU grep); its help stays -? and --help.
+	run -0 mmtool grep '-?'
+	refute_line --regexp '^  -h, --help +'
 }

@@ -316,3 +316,18 @@ PY
 	run -2 --separate-stderr sh -c 'mmtool cmp "$1" "$2" > /dev/full' sh "$T/a" "$T/b"
 	assert_equal "$stderr" "mmtool: cmp: standard output: No space left on device"
 }
+
+@test "cmp --range: a start past the end of FILE1 is an error; one at the end compares nothing" {
+	printf hello >"$T/a"
+	printf hellO >"$T/b"
+	local r
+	for r in 100:200 6: 6+1 1k+1; do
+		run -2 --separate-stderr mmtool cmp --range "$r" "$T/a" "$T/b"
+		assert_equal "$stderr" "mmtool: cmp: $T/a: bad RANGE '$r': starts past the end of the file (size 5)"
+		assert_output ""
+	done
+	run -0 mmtool cmp --range 5: "$T/a" "$T/b"
+	assert_output ""
+	run -1 mmtool cmp --range 4:100 "$T/a" "$T/b"
+	assert_output "4+1"
+}

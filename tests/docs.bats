@@ -48,7 +48,9 @@ one_source() {
 	words="mmtool ${cmd:+$cmd }-"
 
 	if [[ -n $cmd ]]; then
-		got=$(union "$(man_opts "$cmd")" "$COMMON_OPTS")
+		# -h is --help in every command but grep (the man page says it once).
+		[[ $cmd == grep ]] || want=$(union "$want" "-?")
+		got=$(union "$(man_opts "$cmd")" "$COMMON_OPTS" "$([[ $cmd == grep ]] || echo -h)")
 	else
 		# The global options, then those every command has.
 		got=$(union "$(man_opts "")")
@@ -56,7 +58,8 @@ one_source() {
 	fi
 	same_set "${cmd:-global}: man page" "$want" "$got" || bad=1
 	same_set "${cmd:-global}: man page SYNOPSIS" \
-		"$(help_synopsis_opts <<<"$output")" "$(synopsis_opts "$cmd")" || bad=1
+		"$(help_synopsis_opts <<<"$output" | { [[ $cmd == @(|grep) ]] && cat || grep -vx -e -h || true; })" \
+		"$(synopsis_opts "$cmd")" || bad=1
 	[[ -n $cmd ]] || want=$(help_opts <<<"$output")
 
 	# bash leaves out "-?": it is a glob character on a command line.

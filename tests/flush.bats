@@ -324,20 +324,29 @@ SH
 @test "flush --range: a range past the end is cut at the end" {
 	printf 0123456789 > "$T/f"
 	run -0 mmtool flush --range 4+1G "$T/f"
-	run -0 mmtool flush --range 100+5 "$T/f"
+	run -0 mmtool flush --range 4:100 "$T/f"
 	assert_output ""
+	# A start at the end is an empty range, as peek's OFFSET at the size.
+	run -0 mmtool flush --range 10: "$T/f"
+	run -0 mmtool flush --range 10+5 "$T/f"
+	run -0 mmtool flush --range -0: "$T/f"
 }
 
-@test "flush --range: START: past the end of the file is an error" {
+@test "flush --range: a start past the end of the file is an error, in every form" {
 	printf 0123456789 > "$T/f"
-	run -2 --separate-stderr mmtool flush --range 100: "$T/f"
-	assert_equal "$stderr" "mmtool: flush: $T/f: RANGE '100:' starts past the end of the file (size 10)"
+	local r
+	for r in 100: 100:200 11:12 11+0 100+5 0x10: 1k+1; do
+		run -2 --separate-stderr mmtool flush --range "$r" "$T/f"
+		assert_equal "$stderr" "mmtool: flush: $T/f: RANGE '$r' starts past the end of the file (size 10)"
+		run -2 --separate-stderr mmtool flush --load --range "$r" "$T/f"
+		assert_equal "$stderr" "mmtool: flush: $T/f: RANGE '$r' starts past the end of the file (size 10)"
+	done
 }
 
 @test "flush --range: junk is an error that quotes it" {
 	printf x > "$T/f"
 	run -2 --separate-stderr mmtool flush --range 0x1g: "$T/f"
-	assert_equal "$stderr" "mmtool: flush: bad RANGE '0x1g:': not a number"
+	assert_equal "$stderr" "mmtool: flush: bad RANGE '0x1g:': unknown suffix 'g'"
 	run -2 --separate-stderr mmtool flush --range 12 "$T/f"
 	assert_equal "$stderr" "mmtool: flush: bad RANGE '12': write START:END or START+LENGTH"
 }

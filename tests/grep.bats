@@ -583,7 +583,7 @@ PY
 	run -2 --separate-stderr mmtool grep -x -E 41 /dev/null
 	assert_equal "$stderr" "mmtool: grep: -x and -E cannot be combined: choose one pattern kind"
 	run -2 --separate-stderr mmtool grep -m 1x a /dev/null
-	assert_equal "$stderr" "mmtool: grep: bad --max-count '1x': not a number"
+	assert_equal "$stderr" "mmtool: grep: bad --max-count '1x': unknown suffix 'x'"
 	run -2 --separate-stderr mmtool grep -C 2M a /dev/null
 	assert_equal "$stderr" "mmtool: grep: bad --context '2M': use 0 to 1048576"
 	run -2 --separate-stderr mmtool grep '' /dev/null

@@ -606,3 +606,60 @@ PY
 	run -0 mmtool peek -f u64 "$T/counter"
 	assert_output "$((2 * n))"
 }
+
+@test "poke: -t f32/f64: a nonzero value that the type holds only as 0 is an error; subnormals are written as python3 struct packs them" {
+	randfile "$T/f" 16
+	local before v t
+	before=$(sum "$T/f")
+	# python3 struct says which values pack to 0 (then mmtool must refuse)
+	# and what the others pack to.
+	python3 - >"$T/cases" <<'PY'
+import re, struct
+for t, code in (("f32", "f"), ("f64", "d")):
+    for v in ("1e-50", "1e-46", "8e-46", "1e-40", "-1e-45", "1e-300", "1e-320", "1e-330",
+              "-1e-400", "0x1p-200", "0x1p-149", "0x1p-1074", "0x1p-1080", "0", "-0", "0e-999"):
+        x = float.fromhex(v) if "x" in v else float(v)
+        b = struct.pack("<" + code, x)
+        # Nonzero as written, whatever a double makes of it.
+        written = re.search("[1-9a-f]", re.split("[eEpP]", v.replace("0x", ""))[0])
+        zero = struct.unpack("<" + code, b)[0] == 0 and written
+        print(t, v, "zero" if zero else b.hex())
+PY
+	while read -r t v want; do
+		cp "$T/f" "$T/g"
+		if [[ $want == zero ]]; then
+			run -2 --separate-stderr mmtool poke -t "$t" "$T/g" 0 "$v"
+			assert_equal "$stderr" "mmtool: poke: bad DATA: '$v' is too small for the type: it would be 0"
+			assert_equal "$(sum "$T/g")" "$before"
+		else
+			run -0 mmtool poke -t "$t" "$T/g" 0 "$v"
+			run -0 mmtool peek -f hex "$T/g" 0 "$(( ${#want} / 2 ))"
+			assert_equal "$output" "$want" || { echo "for $t $v"; return 1; }
+		fi
+	done <"$T/cases"
+}
+
+@test "poke: -t: an empty item in a comma list is an error, blanks are not" {
+	randfile "$T/f" 16
+	local before d
+	before=$(sum "$T/f")
+	for d in "1,,3" ",1" "1," "1 , , 2" "," "1,2,,"; do
+		run -2 --separate-stderr mmtool poke -t u8 "$T/f" 0 "$d"
+		assert_output ""
+		assert_regex "$stderr" "^mmtool: poke: bad DATA: an empty item (before a|after the last) ',' in '"
+		assert_equal "$(sum "$T/f")" "$before"
+	done
+	run -0 mmtool poke -t u8 "$T/f" 0 " 1, 2 ,3	4 "
+	run -0 mmtool peek -f hex "$T/f" 0 4
+	assert_output "01020304"
+}
+
+@test "poke -x: '0x' with no digits says so" {
+	printf hello >"$T/f"
+	local d
+	for d in 0x "0x " "12 0x" "0X"; do
+		run -2 --separate-stderr mmtool poke -x "$T/f" 0 "$d"
+		assert_equal "$stderr" "mmtool: poke: bad DATA: '0x' with no hex digits after it in '$d'"
+	done
+	assert_equal "$(cat "$T/f")" hello
+}

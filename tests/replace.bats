@@ -235,3 +235,23 @@ PY
 	assert_equal "$stderr" "mmtool: replace: -: cannot replace in standard input: replace writes in place"
 	assert_equal "$(cat "$T/f")" abc
 }
+
+@test "replace --range: a start past the end of the one FILE is an error; among several, a miss" {
+	printf hello >"$T/a"
+	printf hello >"$T/b"
+	local before r
+	before=$(sum "$T/a")
+	for r in 100:200 6: 6+1 1k+1; do
+		run -2 --separate-stderr mmtool replace --range "$r" l L "$T/a"
+		assert_equal "$stderr" "mmtool: replace: $T/a: bad RANGE '$r': starts past the end of the file (size 5)"
+		assert_equal "$(sum "$T/a")" "$before"
+	done
+	run -1 mmtool replace --range 5: l L "$T/a"
+	assert_equal "$(sum "$T/a")" "$before"
+	# As grep: files among several that the range misses are searched as empty.
+	printf 'hello world' >"$T/c"
+	run -0 --separate-stderr mmtool replace --range 9: l L "$T/a" "$T/c"
+	assert_equal "$stderr" ""
+	assert_equal "$(cat "$T/a")" hello
+	assert_equal "$(cat "$T/c")" "hello worLd"
+}

@@ -36,28 +36,24 @@ static int ref_digit(char c, unsigned base)
  */
 static enum ref ref_parse_u64(const char *s, uint64_t *out)
 {
-	static const struct {
-		const char *text;
-		uint64_t mult;
-	} suf[] = {
-		{ "K", 1ULL << 10 }, { "KiB", 1ULL << 10 },
-		{ "M", 1ULL << 20 }, { "MiB", 1ULL << 20 },
-		{ "G", 1ULL << 30 }, { "GiB", 1ULL << 30 },
-		{ "T", 1ULL << 40 }, { "TiB", 1ULL << 40 },
-		{ "kB", 1000ULL }, { "MB", 1000000ULL },
-		{ "GB", 1000000000ULL }, { "TB", 1000000000000ULL },
+	/* dd's and head's suffixes (GNU xstrtol), each power spelt out. */
+	static const char *const pow_names[][3] = {
+		{ "K", "KiB", "KB" }, { "M", "MiB", "MB" }, { "G", "GiB", "GB" },
+		{ "T", "TiB", "TB" }, { "P", "PiB", "PB" }, { "E", "EiB", "EB" },
+		{ "Z", "ZiB", "ZB" }, { "Y", "YiB", "YB" }, { "R", "RiB", "RB" },
+		{ "Q", "QiB", "QB" },
 	};
 	unsigned base = 10;
 	unsigned __int128 v = 0, lim = (unsigned __int128)UINT64_MAX;
-	int big = 0, d;
-	uint64_t mult = 1;
-	size_t i;
+	unsigned __int128 mult = 1;
+	int big = 0, d, found = 0;
+	size_t i, j;
 
 	if ((s[0] == '0') && (s[1] == 'x' || s[1] == 'X'))
 		base = 16, s += 2;
 	else if ((s[0] == '0') && (s[1] == 'o' || s[1] == 'O'))
 		base = 8, s += 2;
-	else if ((s[0] == '0') && (s[1] == 'b' || s[1] == 'B'))
+	else if ((s[0] == '0') && (s[1] == 'b' || s[1] == 'B') && ref_digit(s[2], 2) >= 0)
 		base = 2, s += 2;
 	if (ref_digit(*s, base) < 0)
 		return REF_BAD;
@@ -68,14 +64,22 @@ static enum ref ref_parse_u64(const char *s, uint64_t *out)
 			v = lim + 1;	/* saturate; the syntax still matters */
 		}
 	}
-	if (*s) {
-		for (i = 0; i < sizeof suf / sizeof suf[0]; i++)
-			if (!strcmp(s, suf[i].text))
-				break;
-		if (i == sizeof suf / sizeof suf[0])
-			return REF_BAD;
-		mult = suf[i].mult;
+	if (!strcmp(s, "c") || !strcmp(s, "w") || !strcmp(s, "b")) {
+		mult = *s == 'c' ? 1 : *s == 'w' ? 2 : 512;
+		found = 1;
 	}
+	for (i = 0; *s && !found && i < sizeof pow_names / sizeof pow_names[0]; i++)
+		for (j = 0; j < 3 && !found; j++)
+			if (!strcmp(s, pow_names[i][j]) ||
+			    (i == 0 && s[0] == 'k' && !strcmp(s + 1, pow_names[0][j] + 1))) {
+				found = 1;
+				for (size_t k = 0; k <= i; k++)
+					mult *= j == 2 ? 1000 : 1024;
+			}
+	if (*s && !found)
+		return REF_BAD;
+	if (v && mult > lim)
+		return REF_OVERFLOW;
 	if (big || v * mult > lim)
 		return REF_OVERFLOW;
 	*out = (uint64_t)(v * mult);
@@ -110,7 +114,8 @@ static void check_u64(const char *s)
 		break;
 	case REF_BAD:
 		/* Overflow may be seen before the junk that follows it. */
-		if (e != NUM_JUNK && e != NUM_OVERFLOW)
+		if (e != NUM_JUNK && e != NUM_OVERFLOW && e != NUM_SUFFIX &&
+		    e != NUM_NO_DIGITS)
 			fuzz_fail("num_parse_u64(\"%s\") = %d; reference: junk",
 				  s, (int)e);
 		break;

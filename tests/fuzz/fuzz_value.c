@@ -118,8 +118,8 @@ static enum value_err ref_encode(const struct value_type *t, const char *text,
 
 			if (*end)
 				return VALUE_SYNTAX;
-			if (errno == ERANGE && isinf(f))
-				return VALUE_RANGE;
+			if (errno == ERANGE && (isinf(f) || f == 0))
+				return isinf(f) ? VALUE_RANGE : VALUE_UNDERFLOW;
 			memcpy(&u, &f, 4);
 			ref_store(t, u, b);
 		} else {
@@ -128,8 +128,8 @@ static enum value_err ref_encode(const struct value_type *t, const char *text,
 
 			if (*end)
 				return VALUE_SYNTAX;
-			if (errno == ERANGE && isinf(d))
-				return VALUE_RANGE;
+			if (errno == ERANGE && (isinf(d) || d == 0))
+				return isinf(d) ? VALUE_RANGE : VALUE_UNDERFLOW;
 			memcpy(&u, &d, 8);
 			ref_store(t, u, b);
 		}
