@@ -416,34 +416,6 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 	return 0;
 }
 
-int patch_append(struct patch *p, const struct patch *more)
-{
-	size_t base = p->data.len;
-
-	if (patch_room(p, more->data.len))
-		return -1;
-	memcpy(p->data.p + base, more->data.p, more->data.len);
-	p->data.len += more->data.len;
-	for (size_t i = 0; i < more->n; i++) {
-		const struct edit *e = &more->lines[i];
-		size_t at = base + (uintptr_t)e->data;
-
-		if (p->n) {
-			struct edit *last = &p->lines[p->n - 1];
-
-			if ((uintptr_t)last->data + last->len == at &&
-			    last->off + last->len == e->off) {
-				last->len += e->len;
-				continue;
-			}
-		}
-		if (patch_add_line(p, e->off, at, e->len))
-			return -1;
-	}
-	p->nlines += more->nlines;
-	return 0;
-}
-
 void patch_done(struct patch *p)
 {
 	for (size_t i = 0; i < p->n; i++)

@@ -40,15 +40,10 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 	       size_t *bad_line, char *err);
 void patch_done(struct patch *p);
 
-/* Add the lines of `more` (fed, not done) after those of p (fed, not
- * done), as if its text had been fed to p; -1 when out of memory. */
-int patch_append(struct patch *p, const struct patch *more);
-
 /*
- * Read all of fd (a file or a stream) and parse it, in pieces that stay in
- * the CPU's cache; a large file is read and parsed by two threads, one
- * half each.  Returns 0, a negative errno when reading failed, or
- * PATCH_BAD with *bad_line and err.  (patch_read.c)
+ * Read all of fd (a file or a stream, from where it stands) and parse it,
+ * in pieces that stay in the CPU's cache.  Returns 0, a negative errno
+ * when reading failed, or PATCH_BAD with *bad_line and err.  (patch_read.c)
  */
 #define PATCH_BAD 1
 int patch_read(int fd, struct patch *p, size_t *bad_line, char *err);
