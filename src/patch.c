@@ -330,10 +330,34 @@ static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
 	memcpy(bytes, out + 4, 16);
 	return 1;
 }
+
+/*
+ * Whether the text column of a standard line at s is the 16 bytes b as xxd
+ * prints them, in order.  Then the line is neither bits nor -e groups
+ * (patch_not_a_patch would find the same, byte by byte), and only the
+ * decimal offset check is left.
+ */
+static int patch_xxd16_text_ok(const char *s, const unsigned char *b)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
+	__m128i t = _mm_loadu_si128((const __m128i *)(const void *)(s + 51));
+	__m128i shown = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(31)),
+				      _mm_cmpgt_epi8(_mm_set1_epi8(127), v));
+	__m128i pr = _mm_or_si128(_mm_and_si128(shown, v),
+				  _mm_andnot_si128(shown, _mm_set1_epi8('.')));
+
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(pr, t)) == 0xffff;
+}
 #else
 static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
 {
 	(void)s, (void)off, (void)bytes;
+	return 0;
+}
+
+static int patch_xxd16_text_ok(const char *s, const unsigned char *b)
+{
+	(void)s, (void)b;
 	return 0;
 }
 #endif
@@ -391,8 +415,10 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 			size_t at = p->data.len;
 
 			p->data.len += 16;
-			if (patch_not_a_patch(p, off, at, s + 10, s + 49,
-					      s + PATCH_XXD16_LINE - 1, err)) {
+			if (patch_xxd16_text_ok(s, p->data.p + at)
+			    ? patch_is_decimal(p, off, err)
+			    : patch_not_a_patch(p, off, at, s + 10, s + 49,
+						s + PATCH_XXD16_LINE - 1, err)) {
 				*bad_line = p->nlines;
 				return -1;
 			}
