@@ -119,25 +119,32 @@ static uint64_t patch_hex_as_decimal(uint64_t x)
 }
 
 /*
- * A -d line: the edit before it ends, in decimal, exactly where this
- * offset starts in decimal, but not in hex.  Edits of fewer than 4 bytes
- * are left alone (a hand-written patch may write at 9 and then at 0x10).
+ * Offsets in decimal (-d): a line that starts, read in decimal, exactly
+ * where the edit before it ends in decimal, but not in hex.  One such line
+ * is no proof: a patch that writes 10 bytes at 0x100 and then some at
+ * 0x110 is fine.  So the patch is refused only when every line that does
+ * not follow on in hex follows on in decimal (patch_finish): a -d dump,
+ * whose lines all do.  Edits of fewer than 4 bytes are left alone (a
+ * hand-written patch may write at 9 and then at 0x10).
  */
-static int patch_is_decimal(const struct patch *p, uint64_t off, char *err)
+static void patch_note_decimal(struct patch *p, uint64_t off)
 {
 	const struct edit *last = p->n ? &p->lines[p->n - 1] : NULL;
 	uint64_t d, dlast;
 
-	if (!last || last->len < 4 || last->off + last->len == off)
-		return 0;
+	if (!last || last->off + last->len == off)
+		return;
 	d = patch_hex_as_decimal(off);
 	dlast = patch_hex_as_decimal(last->off);
-	if (d == UINT64_MAX || dlast == UINT64_MAX || d != dlast + last->len)
-		return 0;
-	snprintf(err, PATCH_ERR, "decimal offsets (peek -d, xxd -d): this dump is "
-		 "not a patch; make it without -d");
-	return 1;
+	if (last->len >= 4 && d != UINT64_MAX && dlast != UINT64_MAX &&
+	    d == dlast + last->len) {
+		if (!p->decimal_line)
+			p->decimal_line = p->nlines;
+	} else {
+		p->not_decimal = 1;
+	}
 }
+
 /* The checks above, on the line just decoded (bytes from `at`, the hex
  * text from `bytes` to `stop`); -1 with err set when it is not a patch. */
 static int patch_not_a_patch(struct patch *p, uint64_t off, size_t at,
@@ -161,7 +168,8 @@ static int patch_not_a_patch(struct patch *p, uint64_t off, size_t at,
 			 "this dump is not a patch; make it without -e");
 		return -1;
 	}
-	return patch_is_decimal(p, off, err) ? -1 : 0;
+	patch_note_decimal(p, off);
+	return 0;
 }
 
 /* One line, without its newline; 0 or -1 with err set. */
@@ -415,10 +423,10 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 			size_t at = p->data.len;
 
 			p->data.len += 16;
-			if (patch_xxd16_text_ok(s, p->data.p + at)
-			    ? patch_is_decimal(p, off, err)
-			    : patch_not_a_patch(p, off, at, s + 10, s + 49,
-						s + PATCH_XXD16_LINE - 1, err)) {
+			if (patch_xxd16_text_ok(s, p->data.p + at))
+				patch_note_decimal(p, off);
+			else if (patch_not_a_patch(p, off, at, s + 10, s + 49,
+						   s + PATCH_XXD16_LINE - 1, err)) {
 				*bad_line = p->nlines;
 				return -1;
 			}
@@ -442,10 +450,17 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 	return 0;
 }
 
-void patch_done(struct patch *p)
+int patch_finish(struct patch *p, size_t *bad_line, char *err)
 {
+	if (p->decimal_line && !p->not_decimal) {
+		snprintf(err, PATCH_ERR, "decimal offsets (peek -d, xxd -d): this dump is "
+			 "not a patch; make it without -d");
+		*bad_line = p->decimal_line;
+		return -1;
+	}
 	for (size_t i = 0; i < p->n; i++)
 		p->lines[i].data = p->data.p + (uintptr_t)p->lines[i].data;
+	return 0;
 }
 
 int patch_parse(const char *text, size_t len, struct patch *p,
@@ -458,8 +473,7 @@ int patch_parse(const char *text, size_t len, struct patch *p,
 	}
 	if (patch_feed(p, text, len, bad_line, err))
 		return -1;
-	patch_done(p);
-	return 0;
+	return patch_finish(p, bad_line, err);
 }
 
 void patch_free(struct patch *p)

@@ -96,10 +96,9 @@ int patch_read(int fd, struct patch *p, size_t *bad_line, char *err)
 	}
 	rc = patch_read_all(fd, p, &buf, &cap, bad_line, err);
 	free(buf);
-	if (rc) {
+	if (!rc && patch_finish(p, bad_line, err))
+		rc = PATCH_BAD;
+	if (rc)
 		patch_free(p);
-		return rc;
-	}
-	patch_done(p);
-	return 0;
+	return rc;
 }
