@@ -416,11 +416,11 @@ PY
 	[ "$(sum "$T/f")" = "$before" ]
 }
 
-@test "poke: a large patch is read in two halves; the first bad line is the one named" {
+@test "poke: a large patch read in many pieces: the first bad line is the one named" {
 	randfile "$T/f" 1000000
 	cp "$T/f" "$T/g"
 	randfile "$T/src" 960000
-	# 60,000 lines (4 MB): read as two halves cut at a line near the middle.
+	# 60,000 lines (4 MB): read and parsed 256 KiB at a time.
 	xxd "$T/src" > "$T/p"
 	mmtool poke --patch "$T/p" "$T/f"
 	xxd -r "$T/p" "$T/g"
