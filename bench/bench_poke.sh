@@ -16,7 +16,7 @@ truncate -s 16G "$sparse"
 bench_compare "5 bytes at 15 GiB of a 16 GiB sparse file vs dd (300 runs)" 300 \
 	"$MMTOOL poke $sparse 16106127360 Hello" \
 	"dd if=$five of=$sparse bs=5 seek=16106127360 oflag=seek_bytes conv=notrunc status=none"
-rm -f "$sparse" "$big"
+rm -f "$sparse"
 # A 100,000-line patch of 16 bytes a line, as xxd prints it.
 target=$BENCH_DIR/patch-target
 head -c 1600000 /dev/urandom > "$target"
@@ -24,3 +24,28 @@ head -c 1600000 /dev/urandom | xxd > "$BENCH_DIR/patch"
 bench_compare "--patch with 100,000 lines vs xxd -r" 20 \
 	"$MMTOOL poke --patch $BENCH_DIR/patch $target" \
 	"xxd -r $BENCH_DIR/patch $target"
+# 100,000 lines of 16 bytes at random offsets of the 256 MiB file, in
+# random order and sorted by offset, as xxd prints lines.
+python3 - "$BENCH_DIR" <<'PY'
+import random, sys
+r = random.Random(13)
+lines = []
+for _ in range(100000):
+    o = r.randrange((256 << 20) - 16)
+    b = r.randbytes(16)
+    h = b.hex()
+    t = ''.join(chr(c) if 31 < c < 127 else '.' for c in b)
+    lines.append((o, f"{o:08x}: " + ' '.join(h[i:i + 4] for i in range(0, 32, 4)) + "  " + t + "\n"))
+open(sys.argv[1] + "/random.patch", "w").write(''.join(l for _, l in lines))
+open(sys.argv[1] + "/sorted.patch", "w").write(''.join(l for _, l in sorted(lines)))
+PY
+for order in random sorted; do
+	bench_compare "--patch, 100,000 lines at random offsets of 256 MiB, $order order, vs xxd -r" 5 \
+		"$MMTOOL poke --patch $BENCH_DIR/$order.patch $big" \
+		"xxd -r $BENCH_DIR/$order.patch $big"
+done
+bench_compare "-n and --undo of the random-order patch beside the apply (ratio: their time / the apply's)" 5 \
+	"$MMTOOL poke --patch $BENCH_DIR/random.patch $big" \
+	"$MMTOOL poke -n --patch $BENCH_DIR/random.patch $big" \
+	"$MMTOOL poke --undo $BENCH_DIR/undo.patch --patch $BENCH_DIR/random.patch $big"
+rm -f "$big"

@@ -104,9 +104,7 @@ int commit_undo_write(const char *cmd, const char *undo, const char *path,
 		return mm_error(cmd, undo, "cannot write the undo file: %s; nothing was written",
 				strerror(ENOMEM));
 	}
-	rc = 0;
-	for (size_t i = n; i-- > 0 && !rc && !out->err;)
-		rc = show_file(f, e[i].off, edit_span(&e[i]), e[i].off, NULL, out);
+	rc = show_undo(f, e, n, out);
 	out_flush(out);
 	if (!rc && out->err)
 		rc = -out->err;

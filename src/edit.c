@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "edit.h"
@@ -121,138 +121,378 @@ int edit_reserve(struct map_file *f, const struct edit *e, size_t n)
 	return rc;
 }
 
-/* The window currently mapped, reused while edits fall inside it. */
-struct edit_writer {
-	struct map_file *f;
-	struct map_view v;
-	int sync;
-	const struct edit *e;
-	size_t n, i;		/* edits, and the one being written */
-	uint64_t done;		/* bytes of e[i] written so far */
+/*
+ * The edits in file order.  A run is a stretch of the file [lo, hi) whose
+ * edits overlap one another (most runs are one edit); its edits are
+ * order[first .. first + count), in the order they were given, so that
+ * copying them in that order lets a later edit win where they overlap.
+ * Runs do not overlap and go forward.
+ */
+struct edit_run {
+	uint64_t lo, hi;
+	size_t first, count;
 };
 
-static int edit_close_view(struct edit_writer *w)
-{
-	int rc = 0;
+struct edit_plan {
+	size_t *order;
+	struct edit_run *run;
+	size_t nrun;
+};
 
-	if (w->v.base && w->sync)
-		rc = map_view_sync(&w->v);
-	map_view_close(&w->v);
-	return rc;
+struct edit_key {
+	uint64_t off;
+	size_t i;
+};
+
+static int edit_cmp_key(const void *a, const void *b)
+{
+	const struct edit_key *x = a, *y = b;
+
+	if (x->off != y->off)
+		return x->off < y->off ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static int edit_in_view(const struct edit_writer *w, uint64_t pos)
+static int edit_cmp_index(const void *a, const void *b)
 {
-	return w->v.base && pos >= w->v.off && pos - w->v.off < w->v.len;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
-/*
- * Copy n bytes into the mapping at dst.  Spans of a page or more are
- * copied by the kernel, with process_vm_writev(2) on our own address
- * space: it writes the very pages of this MAP_SHARED mapping (faulting them
- * writable and marking them dirty as a store would), but through the
- * kernel's own view of them.  On our VMs the first user-mode touch of the
- * pages of a fresh mapping costs microseconds a page even when it is
- * populated, so a memcpy of 1.6 MB took 3.0 ms and this takes 0.4 ms
- * (bench/RESULTS.md).
- * Whatever it did not copy (a kernel without it, a seccomp filter, or the
- * file cut short under us) is copied by memcpy, under the caller's SIGBUS
- * guard, so a truncated file still ends as MAP_ETRUNC.
- */
-static void edit_store(unsigned char *dst, const unsigned char *src, size_t n)
+/* Sort the edits by offset (ties: given order); -ENOMEM or 0. */
+static int edit_sort(const struct edit *e, size_t n, size_t *order)
 {
-	if (n >= map_page_size()) {
-		struct iovec from = { (void *)(uintptr_t)src, n }, to = { dst, n };
-		ssize_t done = process_vm_writev(getpid(), &from, 1, &to, 1, 0);
+	struct edit_key *k;
+	int sorted = 1;
 
-		if (done > 0) {
-			dst += done;
-			src += done;
-			n -= (size_t)done;
+	for (size_t i = 0; i < n; i++) {
+		order[i] = i;
+		sorted &= i == 0 || e[i].off >= e[i - 1].off;
+	}
+	/* Patches made from a dump, and a single poke, are in order already. */
+	if (sorted)
+		return 0;
+	if (!(k = malloc(n * sizeof *k)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct edit_key){ e[i].off, i };
+	qsort(k, n, sizeof *k, edit_cmp_key);
+	for (size_t i = 0; i < n; i++)
+		order[i] = k[i].i;
+	free(k);
+	return 0;
+}
+
+static void edit_plan_free(struct edit_plan *p)
+{
+	free(p->order);
+	free(p->run);
+}
+
+static int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
+{
+	*p = (struct edit_plan){ malloc((n ? n : 1) * sizeof *p->order),
+				 malloc((n ? n : 1) * sizeof *p->run), 0 };
+	if (!p->order || !p->run || edit_sort(e, n, p->order)) {
+		edit_plan_free(p);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct edit *x = &e[p->order[k]];
+		struct edit_run *r = p->nrun ? &p->run[p->nrun - 1] : NULL;
+		uint64_t hi = x->off + edit_span(x);
+
+		if (r && x->off < r->hi) {
+			r->count++;
+			if (hi > r->hi)
+				r->hi = hi;
+		} else {
+			p->run[p->nrun++] = (struct edit_run){ x->off, hi, k, 1 };
 		}
 	}
-	memcpy(dst, src, n);
+	for (size_t r = 0; r < p->nrun; r++)
+		if (p->run[r].count > 1)
+			qsort(p->order + p->run[r].first, p->run[r].count,
+			      sizeof *p->order, edit_cmp_index);
+	return 0;
 }
 
 /*
- * Copy edits, in order, for as long as they fall inside the view; runs
+ * How far a window opened at run r's start reaches: over the runs after it
+ * while they fit in MAP_WINDOW.  The window is no bigger than the writes,
+ * so a 5-byte poke maps one page.
+ */
+static uint64_t edit_reach(const struct edit_plan *p, size_t r, uint64_t cut)
+{
+	uint64_t lo = p->run[r].lo, hi = p->run[r].hi;
+
+	for (size_t k = r + 1; k < p->nrun && p->run[k].hi - lo <= MAP_WINDOW; k++)
+		hi = p->run[k].hi;
+	if (hi > cut)
+		hi = cut;
+	return hi > lo + MAP_WINDOW ? lo + MAP_WINDOW : hi;
+}
+
+/* The file offset of the view's first page. */
+static uint64_t edit_view_start(const struct map_view *v)
+{
+	return v->off - (uint64_t)(v->p - (unsigned char *)v->base);
+}
+
+static int edit_covers(const struct map_view *v, uint64_t lo, uint64_t hi)
+{
+	return v->base && lo >= v->off && hi <= v->off + v->len;
+}
+
+/*
+ * Fault in the pages of the runs from r on that lie in the view (writable
+ * with MADV_POPULATE_WRITE, readable with MADV_POPULATE_READ), with one
+ * madvise per stretch of touching pages instead of a fault per page.  Only
+ * a hint: where it fails (an old kernel, a file cut short) the copy faults
+ * the pages in itself, under the guard.
+ */
+static void edit_prefault(const struct map_view *v, const struct edit_plan *p,
+			  size_t r, int advice)
+{
+	uint64_t page = map_page_size(), base = edit_view_start(v);
+	uint64_t lo = 0, hi = 0;
+
+	for (;; r++) {
+		int last = r >= p->nrun || !edit_covers(v, p->run[r].lo, p->run[r].hi);
+		uint64_t a = last ? 0 : p->run[r].lo & ~(page - 1);
+
+		if (hi && (last || a > hi)) {
+			if (madvise((unsigned char *)v->base + (lo - base), hi - lo,
+				    advice) < 0 && errno == EINVAL)
+				return;
+			hi = 0;
+		}
+		if (last)
+			return;
+		if (!hi)
+			lo = a;
+		hi = (p->run[r].hi + page - 1) & ~(page - 1);
+		if (hi > base + v->base_len)
+			hi = base + v->base_len;
+	}
+}
+
+/* Copy bytes [from, from + len) of what e writes to dst. */
+static void edit_fill(unsigned char *dst, const struct edit *e, uint64_t from,
+		      uint64_t len)
+{
+	size_t phase = (size_t)(from % e->len);
+
+	while (len) {
+		size_t take = e->len - phase < len ? e->len - phase : (size_t)len;
+
+		memcpy(dst, e->data + phase, take);
+		dst += take;
+		len -= take;
+		phase = 0;
+	}
+}
+
+/* The window mapped now, and the next run to write. */
+struct edit_writer {
+	const struct edit *e;
+	const struct edit_plan *p;
+	struct map_view v;
+	size_t r;
+	uint64_t from, len;	/* a run bigger than a window: the piece */
+	size_t at;		/* and its edit */
+};
+
+/*
+ * Copy the runs, in file order, for as long as they lie inside the view;
  * under one map_guard per view, since arming the guard costs a system call
  * (sigsetjmp saves the signal mask) and a patch has 100,000 edits.
  */
-static int edit_copy(void *arg)
+static int edit_copy_runs(void *arg)
 {
 	struct edit_writer *w = arg;
 
-	for (; w->i < w->n; w->i++, w->done = 0) {
-		const struct edit *e = &w->e[w->i];
-		uint64_t total = edit_span(e);
+	for (; w->r < w->p->nrun; w->r++) {
+		const struct edit_run *r = &w->p->run[w->r];
 
-		while (w->done < total) {
-			uint64_t pos = e->off + w->done;
-			unsigned char *dst = w->v.p + (pos - w->v.off);
-			uint64_t room = w->v.off + w->v.len - pos;
-			uint64_t left = total - w->done < room ? total - w->done : room;
+		if (!edit_covers(&w->v, r->lo, r->hi))
+			return 0;
+		for (size_t k = r->first; k < r->first + r->count; k++) {
+			const struct edit *x = &w->e[w->p->order[k]];
 
-			if (!edit_in_view(w, pos))
-				return 0;
-			while (left) {
-				size_t phase = (size_t)(w->done % e->len);
-				size_t take = e->len - phase < left ? e->len - phase : (size_t)left;
-
-				edit_store(dst, e->data + phase, take);
-				dst += take;
-				left -= take;
-				w->done += take;
-			}
+			edit_fill(w->v.p + (x->off - w->v.off), x, 0, edit_span(x));
 		}
 	}
 	return 0;
 }
 
-/*
- * How much to map from pos: what edit i still needs, and the edits after
- * it while they go forward and fit in one window.  The window is made no
- * bigger than the writes, so it can be populated (no fault per page) and a
- * 5-byte poke maps one page.
- */
-static size_t edit_window(const struct edit *e, size_t n, size_t i, uint64_t pos)
+static int edit_copy_piece(void *arg)
 {
-	uint64_t hi = e[i].off + edit_span(&e[i]);
+	struct edit_writer *w = arg;
+	const struct edit *x = &w->e[w->at];
 
-	for (size_t j = i + 1; j < n && e[j].off >= e[j - 1].off; j++) {
-		uint64_t end = e[j].off + edit_span(&e[j]);
+	edit_fill(w->v.p + (x->off + w->from - w->v.off), x, w->from, w->len);
+	return 0;
+}
 
-		if (end - pos > MAP_WINDOW)
-			break;
-		if (end > hi)
-			hi = end;
+static int edit_next_view(struct edit_writer *w, struct map_file *f, int sync,
+			  uint64_t lo, uint64_t hi)
+{
+	int rc = w->v.base && sync ? map_view_sync(&w->v) : 0;
+
+	map_view_close(&w->v);
+	if (!rc)
+		rc = map_view_open(f, lo, (size_t)(hi - lo), MAP_VIEW_WRITE, &w->v);
+	return rc;
+}
+
+/*
+ * A run longer than a window (a long --repeat, or a big overlapping
+ * stretch): each of its edits in turn, a window at a time.
+ */
+static int edit_apply_long(struct edit_writer *w, struct map_file *f, int sync)
+{
+	const struct edit_run *r = &w->p->run[w->r];
+	struct edit_plan one = { NULL, NULL, 1 };
+	int rc = 0;
+
+	for (size_t k = r->first; k < r->first + r->count && !rc; k++) {
+		const struct edit *x = &w->e[w->p->order[k]];
+		uint64_t span = edit_span(x);
+
+		w->at = w->p->order[k];
+		for (w->from = 0; w->from < span && !rc; w->from += w->len) {
+			struct edit_run piece;
+
+			w->len = span - w->from < MAP_WINDOW ? span - w->from : MAP_WINDOW;
+			piece = (struct edit_run){ x->off + w->from, x->off + w->from + w->len, 0, 0 };
+			one.run = &piece;
+			if (!edit_covers(&w->v, piece.lo, piece.hi) &&
+			    (rc = edit_next_view(w, f, sync, piece.lo, piece.hi)))
+				break;
+			edit_prefault(&w->v, &one, 0, MADV_POPULATE_WRITE);
+			rc = map_guard(w->v.base, w->v.base_len, edit_copy_piece, w);
+		}
 	}
-	return hi - pos > MAP_WINDOW ? MAP_WINDOW : (size_t)(hi - pos);
+	w->r++;
+	return rc;
 }
 
 int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync)
 {
-	struct edit_writer w = { .f = f, .sync = sync, .e = e, .n = n };
-	int rc = 0;
+	struct edit_plan p;
+	struct edit_writer w = { .e = e, .p = &p };
+	int rc;
 
-	while (w.i < n && !rc) {
-		uint64_t pos = e[w.i].off + w.done;
+	if ((rc = edit_plan_make(e, n, &p)))
+		return rc;
+	while (w.r < p.nrun && !rc) {
+		const struct edit_run *r = &p.run[w.r];
 
-		if (!edit_in_view(&w, pos)) {
-			if ((rc = edit_close_view(&w)))
-				break;
-			rc = map_view_open(f, pos, edit_window(e, n, w.i, pos),
-					   MAP_VIEW_WRITE | MAP_VIEW_POPULATE, &w.v);
-			if (rc)
-				break;
+		if (r->hi - r->lo > MAP_WINDOW) {
+			rc = edit_apply_long(&w, f, sync);
+			continue;
 		}
-		rc = map_guard(w.v.base, w.v.base_len, edit_copy, &w);
+		if (!edit_covers(&w.v, r->lo, r->hi)) {
+			if ((rc = edit_next_view(&w, f, sync, r->lo,
+						 edit_reach(&p, w.r, UINT64_MAX))))
+				break;
+			edit_prefault(&w.v, &p, w.r, MADV_POPULATE_WRITE);
+		}
+		rc = map_guard(w.v.base, w.v.base_len, edit_copy_runs, &w);
 	}
+	if (!rc && w.v.base && sync)
+		rc = map_view_sync(&w.v);
+	map_view_close(&w.v);
+	edit_plan_free(&p);
+	return rc;
+}
+
+/* What reading the old bytes needs: where each edit's bytes go in buf. */
+struct edit_reader {
+	const struct edit *e;
+	const struct edit_plan *p;
+	const uint64_t *at;
+	unsigned char *buf;
+	uint64_t size;
+	struct map_view v;
+	size_t r;
+};
+
+uint64_t edit_old_len(const struct map_file *f, const struct edit *e)
+{
+	uint64_t span = edit_span(e);
+
+	if (e->off >= f->size)
+		return 0;
+	return span < f->size - e->off ? span : f->size - e->off;
+}
+
+static int edit_read_runs(void *arg)
+{
+	struct edit_reader *rd = arg;
+
+	for (; rd->r < rd->p->nrun; rd->r++) {
+		const struct edit_run *r = &rd->p->run[rd->r];
+		uint64_t hi = r->hi < rd->size ? r->hi : rd->size;
+
+		if (r->lo >= rd->size)
+			continue;
+		if (!edit_covers(&rd->v, r->lo, hi))
+			return 0;
+		for (size_t k = r->first; k < r->first + r->count; k++) {
+			size_t i = rd->p->order[k];
+			uint64_t len = rd->e[i].off >= rd->size ? 0 : hi - rd->e[i].off;
+			uint64_t span = edit_span(&rd->e[i]);
+
+			memcpy(rd->buf + rd->at[i], rd->v.p + (rd->e[i].off - rd->v.off),
+			       (size_t)(span < len ? span : len));
+		}
+	}
+	return 0;
+}
+
+int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
+		  unsigned char *buf)
+{
+	struct edit_plan p;
+	struct edit_reader rd = { .e = e, .p = &p, .buf = buf, .size = f->size };
+	uint64_t *at = malloc((n ? n : 1) * sizeof *at), sum = 0;
+	int rc = at ? edit_plan_make(e, n, &p) : -ENOMEM;
+
 	if (rc) {
-		map_view_close(&w.v);
+		free(at);
 		return rc;
 	}
-	return edit_close_view(&w);
+	for (size_t i = 0; i < n; i++) {
+		at[i] = sum;
+		sum += edit_old_len(f, &e[i]);
+	}
+	rd.at = at;
+	while (rd.r < p.nrun && !rc) {
+		const struct edit_run *r = &p.run[rd.r];
+		uint64_t hi = r->hi < f->size ? r->hi : f->size;
+
+		if (r->lo >= f->size)
+			break;		/* the runs after it lie past the end too */
+		if (hi - r->lo > MAP_WINDOW) {
+			rc = -EINVAL;
+			break;
+		}
+		if (!edit_covers(&rd.v, r->lo, hi)) {
+			map_view_close(&rd.v);
+			if ((rc = map_view_open(f, r->lo, (size_t)(edit_reach(&p, rd.r, f->size) - r->lo),
+						0, &rd.v)))
+				break;
+			edit_prefault(&rd.v, &p, rd.r, MADV_POPULATE_READ);
+		}
+		rc = map_guard(rd.v.base, rd.v.base_len, edit_read_runs, &rd);
+	}
+	map_view_close(&rd.v);
+	edit_plan_free(&p);
+	free(at);
+	return rc;
 }
 
 struct edit_cmp {

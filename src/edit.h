@@ -35,11 +35,25 @@ static inline uint64_t edit_span(const struct edit *e)
 int edit_reserve(struct map_file *f, const struct edit *e, size_t n);
 
 /*
- * Apply the edits in order (a later one wins where they overlap), mapping
- * each window of the file once.  The file must already be large enough.
- * With `sync`, every written page is on stable storage before return.
+ * Apply the edits, given in any order, in file order: a later one wins
+ * where they overlap, and each window of the file is mapped once for all
+ * the edits it holds.  The file must already be large enough.  With
+ * `sync`, every written page is on stable storage before return.
  */
 int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync);
+
+/* The bytes of the file an edit would overwrite: its span cut at the end. */
+uint64_t edit_old_len(const struct map_file *f, const struct edit *e);
+
+/*
+ * The bytes the edits would overwrite (edit_old_len of each), one edit's
+ * after another's in the order given, into buf; read as edit_apply writes,
+ * in file order with each window mapped once.  Overlapping edits whose
+ * stretch of the file (cut at its end) exceeds MAP_WINDOW are -EINVAL:
+ * callers read in batches smaller than that.
+ */
+int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
+		  unsigned char *buf);
 
 /* Compare the len bytes at off with want: 1 equal, 0 not, or -errno. */
 int edit_equal(struct map_file *f, uint64_t off, const unsigned char *want,

@@ -119,25 +119,32 @@ static uint64_t patch_hex_as_decimal(uint64_t x)
 }
 
 /*
- * A -d line: the edit before it ends, in decimal, exactly where this
- * offset starts in decimal, but not in hex.  Edits of fewer than 4 bytes
- * are left alone (a hand-written patch may write at 9 and then at 0x10).
+ * Offsets in decimal (-d): a line that starts, read in decimal, exactly
+ * where the edit before it ends in decimal, but not in hex.  One such line
+ * is no proof: a patch that writes 10 bytes at 0x100 and then some at
+ * 0x110 is fine.  So the patch is refused only when every line that does
+ * not follow on in hex follows on in decimal (patch_finish): a -d dump,
+ * whose lines all do.  Edits of fewer than 4 bytes are left alone (a
+ * hand-written patch may write at 9 and then at 0x10).
  */
-static int patch_is_decimal(const struct patch *p, uint64_t off, char *err)
+static void patch_note_decimal(struct patch *p, uint64_t off)
 {
 	const struct edit *last = p->n ? &p->lines[p->n - 1] : NULL;
 	uint64_t d, dlast;
 
-	if (!last || last->len < 4 || last->off + last->len == off)
-		return 0;
+	if (!last || last->off + last->len == off)
+		return;
 	d = patch_hex_as_decimal(off);
 	dlast = patch_hex_as_decimal(last->off);
-	if (d == UINT64_MAX || dlast == UINT64_MAX || d != dlast + last->len)
-		return 0;
-	snprintf(err, PATCH_ERR, "decimal offsets (peek -d, xxd -d): this dump is "
-		 "not a patch; make it without -d");
-	return 1;
+	if (last->len >= 4 && d != UINT64_MAX && dlast != UINT64_MAX &&
+	    d == dlast + last->len) {
+		if (!p->decimal_line)
+			p->decimal_line = p->nlines;
+	} else {
+		p->not_decimal = 1;
+	}
 }
+
 /* The checks above, on the line just decoded (bytes from `at`, the hex
  * text from `bytes` to `stop`); -1 with err set when it is not a patch. */
 static int patch_not_a_patch(struct patch *p, uint64_t off, size_t at,
@@ -161,7 +168,8 @@ static int patch_not_a_patch(struct patch *p, uint64_t off, size_t at,
 			 "this dump is not a patch; make it without -e");
 		return -1;
 	}
-	return patch_is_decimal(p, off, err) ? -1 : 0;
+	patch_note_decimal(p, off);
+	return 0;
 }
 
 /* One line, without its newline; 0 or -1 with err set. */
@@ -330,10 +338,34 @@ static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
 	memcpy(bytes, out + 4, 16);
 	return 1;
 }
+
+/*
+ * Whether the text column of a standard line at s is the 16 bytes b as xxd
+ * prints them, in order.  Then the line is neither bits nor -e groups
+ * (patch_not_a_patch would find the same, byte by byte), and only the
+ * decimal offset check is left.
+ */
+static int patch_xxd16_text_ok(const char *s, const unsigned char *b)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)b);
+	__m128i t = _mm_loadu_si128((const __m128i *)(const void *)(s + 51));
+	__m128i shown = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(31)),
+				      _mm_cmpgt_epi8(_mm_set1_epi8(127), v));
+	__m128i pr = _mm_or_si128(_mm_and_si128(shown, v),
+				  _mm_andnot_si128(shown, _mm_set1_epi8('.')));
+
+	return _mm_movemask_epi8(_mm_cmpeq_epi8(pr, t)) == 0xffff;
+}
 #else
 static int patch_xxd16(const char *s, uint64_t *off, unsigned char *bytes)
 {
 	(void)s, (void)off, (void)bytes;
+	return 0;
+}
+
+static int patch_xxd16_text_ok(const char *s, const unsigned char *b)
+{
+	(void)s, (void)b;
 	return 0;
 }
 #endif
@@ -391,8 +423,10 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 			size_t at = p->data.len;
 
 			p->data.len += 16;
-			if (patch_not_a_patch(p, off, at, s + 10, s + 49,
-					      s + PATCH_XXD16_LINE - 1, err)) {
+			if (patch_xxd16_text_ok(s, p->data.p + at))
+				patch_note_decimal(p, off);
+			else if (patch_not_a_patch(p, off, at, s + 10, s + 49,
+						   s + PATCH_XXD16_LINE - 1, err)) {
 				*bad_line = p->nlines;
 				return -1;
 			}
@@ -416,38 +450,17 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 	return 0;
 }
 
-int patch_append(struct patch *p, const struct patch *more)
+int patch_finish(struct patch *p, size_t *bad_line, char *err)
 {
-	size_t base = p->data.len;
-
-	if (patch_room(p, more->data.len))
+	if (p->decimal_line && !p->not_decimal) {
+		snprintf(err, PATCH_ERR, "decimal offsets (peek -d, xxd -d): this dump is "
+			 "not a patch; make it without -d");
+		*bad_line = p->decimal_line;
 		return -1;
-	memcpy(p->data.p + base, more->data.p, more->data.len);
-	p->data.len += more->data.len;
-	for (size_t i = 0; i < more->n; i++) {
-		const struct edit *e = &more->lines[i];
-		size_t at = base + (uintptr_t)e->data;
-
-		if (p->n) {
-			struct edit *last = &p->lines[p->n - 1];
-
-			if ((uintptr_t)last->data + last->len == at &&
-			    last->off + last->len == e->off) {
-				last->len += e->len;
-				continue;
-			}
-		}
-		if (patch_add_line(p, e->off, at, e->len))
-			return -1;
 	}
-	p->nlines += more->nlines;
-	return 0;
-}
-
-void patch_done(struct patch *p)
-{
 	for (size_t i = 0; i < p->n; i++)
 		p->lines[i].data = p->data.p + (uintptr_t)p->lines[i].data;
+	return 0;
 }
 
 int patch_parse(const char *text, size_t len, struct patch *p,
@@ -460,8 +473,7 @@ int patch_parse(const char *text, size_t len, struct patch *p,
 	}
 	if (patch_feed(p, text, len, bad_line, err))
 		return -1;
-	patch_done(p);
-	return 0;
+	return patch_finish(p, bad_line, err);
 }
 
 void patch_free(struct patch *p)

@@ -18,6 +18,8 @@ struct patch {
 	size_t n, cap;
 	struct bytes data;
 	size_t nlines;		/* lines read so far, blank ones included */
+	size_t decimal_line;	/* the first line that follows on in decimal only */
+	int not_decimal;	/* a line follows on in neither */
 };
 
 /*
@@ -32,23 +34,19 @@ int patch_parse(const char *text, size_t len, struct patch *p,
  * The same in pieces: patch_init (text_size: the expected size of all the
  * text, 0 if unknown; -1 when out of memory), patch_feed for each piece of
  * whole lines (only the last piece may end without a newline; *bad_line
- * counts from the first piece), then patch_done, which makes the edits'
- * data pointers valid.
+ * counts from the first piece), then patch_finish, which makes the edits'
+ * data pointers valid, or refuses a dump with decimal offsets (-1, as
+ * patch_feed).
  */
 int patch_init(struct patch *p, size_t text_size);
 int patch_feed(struct patch *p, const char *text, size_t len,
 	       size_t *bad_line, char *err);
-void patch_done(struct patch *p);
-
-/* Add the lines of `more` (fed, not done) after those of p (fed, not
- * done), as if its text had been fed to p; -1 when out of memory. */
-int patch_append(struct patch *p, const struct patch *more);
+int patch_finish(struct patch *p, size_t *bad_line, char *err);
 
 /*
- * Read all of fd (a file or a stream) and parse it, in pieces that stay in
- * the CPU's cache; a large file is read and parsed by two threads, one
- * half each.  Returns 0, a negative errno when reading failed, or
- * PATCH_BAD with *bad_line and err.  (patch_read.c)
+ * Read all of fd (a file or a stream, from where it stands) and parse it,
+ * in pieces that stay in the CPU's cache.  Returns 0, a negative errno
+ * when reading failed, or PATCH_BAD with *bad_line and err.  (patch_read.c)
  */
 #define PATCH_BAD 1
 int patch_read(int fd, struct patch *p, size_t *bad_line, char *err);

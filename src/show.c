@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdlib.h>
 
 #include "dump.h"
 #include "show.h"
@@ -43,13 +44,100 @@ int show_edit(const struct edit *e, const char *prefix, struct out *out)
 	return 0;
 }
 
+/* Batches of old bytes read at once: a few MiB, whatever the patch. */
+#define SHOW_BATCH ((uint64_t)4 << 20)
+
+static int show_bytes(const unsigned char *p, uint64_t len, uint64_t at,
+		      const char *prefix, struct out *out)
+{
+	struct dump_opts o = show_opts;
+	struct dump d;
+
+	if (!len)
+		return 0;
+	o.prefix = prefix;
+	if (dump_init(&d, DUMP_XXD, &o, out, at))
+		return -ENOMEM;
+	dump_feed(&d, p, (size_t)len);
+	dump_finish(&d);
+	return 0;
+}
+
+/*
+ * The old bytes of edits e[lo .. lo + cnt), read together (edit.c reads
+ * them in file order), printed in the order given or, for undo, reversed;
+ * with diff, each followed by its new bytes.
+ */
+static int show_batch(struct map_file *f, const struct edit *e, size_t lo,
+		      size_t cnt, uint64_t sum, int undo, struct out *out)
+{
+	unsigned char *buf = malloc(sum ? (size_t)sum : 1);
+	uint64_t pos = undo ? sum : 0;
+	int rc;
+
+	if (!buf)
+		return -ENOMEM;
+	rc = edit_read_old(f, e + lo, cnt, buf);
+	for (size_t k = 0; k < cnt && !rc && !out->err; k++) {
+		const struct edit *x = &e[undo ? lo + cnt - 1 - k : lo + k];
+		uint64_t len = edit_old_len(f, x);
+
+		if (undo)
+			pos -= len;
+		rc = show_bytes(buf + pos, len, x->off, undo ? NULL : "-", out);
+		if (!undo) {
+			pos += len;
+			if (!rc)
+				rc = show_edit(x, "+", out);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/*
+ * Old bytes of every edit: with undo, last edit first and without a
+ * prefix; else "-" old and "+" new lines in order.  A batch holds the
+ * edits whose old bytes fit in SHOW_BATCH, or one bigger edit alone, which
+ * is walked.
+ */
+static int show_old(struct map_file *f, const struct edit *e, size_t n,
+		    int undo, struct out *out)
+{
+	size_t done = 0;
+	int rc = 0;
+
+	while (done < n && !rc && !out->err) {
+		size_t cnt = 0, lo;
+		uint64_t sum = 0;
+
+		while (done + cnt < n) {
+			uint64_t len = edit_old_len(f, &e[undo ? n - 1 - done - cnt : done + cnt]);
+
+			if (cnt && sum + len > SHOW_BATCH)
+				break;
+			sum += len;
+			cnt++;
+		}
+		lo = undo ? n - done - cnt : done;
+		if (sum <= SHOW_BATCH)
+			rc = show_batch(f, e, lo, cnt, sum, undo, out);
+		else if (!(rc = show_file(f, e[lo].off, edit_span(&e[lo]), e[lo].off,
+					  undo ? NULL : "-", out)) && !undo)
+			rc = show_edit(&e[lo], "+", out);
+		done += cnt;
+	}
+	return rc;
+}
+
 int show_diff(struct map_file *f, const struct edit *e, size_t n,
 	      struct out *out)
 {
-	int rc = 0;
+	return show_old(f, e, n, 0, out);
+}
 
-	for (size_t i = 0; i < n && !rc && !out->err; i++)
-		if (!(rc = show_file(f, e[i].off, edit_span(&e[i]), e[i].off, "-", out)))
-			rc = show_edit(&e[i], "+", out);
-	return rc;
+int show_undo(struct map_file *f, const struct edit *e, size_t n,
+	      struct out *out)
+{
+	return show_old(f, e, n, 1, out);
 }

@@ -30,4 +30,13 @@ int show_edit(const struct edit *e, const char *prefix, struct out *out);
 int show_diff(struct map_file *f, const struct edit *e, size_t n,
 	      struct out *out);
 
+/*
+ * The old bytes of every edit as xxd lines without a prefix, last edit
+ * first, so that where edits overlap the oldest bytes are put back last:
+ * the --undo patch.  The old bytes of both are read in batches, in file
+ * order (edit_read_old).
+ */
+int show_undo(struct map_file *f, const struct edit *e, size_t n,
+	      struct out *out);
+
 #endif

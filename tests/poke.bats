@@ -416,11 +416,11 @@ PY
 	[ "$(sum "$T/f")" = "$before" ]
 }
 
-@test "poke: a large patch is read in two halves; the first bad line is the one named" {
+@test "poke: a large patch read in many pieces: the first bad line is the one named" {
 	randfile "$T/f" 1000000
 	cp "$T/f" "$T/g"
 	randfile "$T/src" 960000
-	# 60,000 lines (4 MB): read as two halves cut at a line near the middle.
+	# 60,000 lines (4 MB): read and parsed 256 KiB at a time.
 	xxd "$T/src" > "$T/p"
 	mmtool poke --patch "$T/p" "$T/f"
 	xxd -r "$T/p" "$T/g"
@@ -662,4 +662,140 @@ PY
 		assert_equal "$stderr" "mmtool: poke: bad DATA: '0x' with no hex digits after it in '$d'"
 	done
 	assert_equal "$(cat "$T/f")" hello
+}
+
+# A patch of N lines of 1 to 16 bytes at random offsets below SIZE, in
+# random order, many overlapping (seed S), as xxd prints lines.
+random_patch() {
+	python3 - "$@" <<'PY'
+import random, sys
+size, n, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(seed)
+# Clusters of lines near a few spots overlap; the rest are spread out.
+spots = [r.randrange(size - 64) for _ in range(8)] + [size - 64, (32 << 20) - 8]
+spots = [s for s in spots if 0 <= s < size - 64]
+for _ in range(n):
+    if r.random() < 0.5:
+        o = r.choice(spots) + r.randrange(40)
+    else:
+        o = r.randrange(size - 16)
+    b = bytes(r.randrange(256) for _ in range(r.randint(1, 16)))
+    h = b.hex()
+    g = ' '.join(h[i:i + 4] for i in range(0, len(h), 4))
+    t = ''.join(chr(c) if 31 < c < 127 else '.' for c in b)
+    print(f"{o:08x}: {g:<39}  {t}")
+PY
+}
+
+# Apply an xxd patch to a file with python3, line after line.
+python_apply() {
+	python3 - "$1" "$2" <<'PY'
+import sys
+with open(sys.argv[1], 'r+b') as f:
+    for line in open(sys.argv[2]):
+        off, rest = line.split(':', 1)
+        b = bytes.fromhex(rest[1:].split('  ')[0].replace(' ', ''))
+        f.seek(int(off, 16))
+        f.write(b)
+PY
+}
+
+@test "poke --patch: lines in random order, overlapping, equal python3 and xxd -r (later lines win)" {
+	for size in $(reps "70000000" "4096 70000000 100000000"); do
+		truncate -s 0 "$T/f"
+		truncate -s "$size" "$T/f"
+		randfile "$T/head" 65536
+		dd if="$T/head" of="$T/f" conv=notrunc status=none
+		cp --sparse=always "$T/f" "$T/g"
+		cp --sparse=always "$T/f" "$T/h"
+		random_patch "$size" "$(reps 3000 20000)" "$size" > "$T/p"
+		mmtool poke --patch "$T/p" "$T/f"
+		python_apply "$T/g" "$T/p"
+		xxd -r "$T/p" "$T/h"
+		cmp "$T/f" "$T/g"
+		cmp "$T/f" "$T/h"
+	done
+}
+
+@test "poke --patch: a sorted patch and a reversed one give what python3 gives" {
+	randfile "$T/f" 1000000
+	cp "$T/f" "$T/g"
+	random_patch 1000000 2000 7 | sort > "$T/p"
+	tac "$T/p" > "$T/r"
+	mmtool poke --patch "$T/p" "$T/f"
+	mmtool poke --patch "$T/r" "$T/f"
+	python_apply "$T/g" "$T/p"
+	python_apply "$T/g" "$T/r"
+	cmp "$T/f" "$T/g"
+}
+
+@test "poke --patch: -n and --undo of a random-order patch show the bytes the apply overwrites" {
+	randfile "$T/f" 3000000
+	cp "$T/f" "$T/orig"
+	# Lines far apart: each is one edit, shown as one old and one new line.
+	python3 - > "$T/p" <<'PY'
+import random
+r = random.Random(5)
+for o in r.sample(range(0, 3000000 - 16, 37), 3000):
+    b = bytes(r.randrange(256) for _ in range(r.randint(1, 16)))
+    h = b.hex()
+    print(f"{o:08x}: " + ' '.join(h[i:i + 4] for i in range(0, len(h), 4)))
+PY
+	mmtool poke -n --patch "$T/p" "$T/f" > "$T/n"
+	cmp "$T/f" "$T/orig"
+	mmtool poke --undo "$T/u" --patch "$T/p" "$T/f"
+	# The old lines of -n, last edit first, are the undo patch.
+	run diff <(grep '^-' "$T/n" | cut -c2- | tac) "$T/u"
+	assert_success
+	# Each old line holds the bytes the file had there (python3 reads them).
+	python3 - "$T/orig" "$T/n" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+lines = open(sys.argv[2]).read().splitlines()
+assert len(lines) == 6000
+for old, new in zip(lines[0::2], lines[1::2]):
+    assert old[0] == '-' and new[0] == '+'
+    off = int(old[1:9], 16)
+    assert int(new[1:9], 16) == off
+    b = bytes.fromhex(old[11:50].replace(' ', ''))
+    assert data[off:off + len(b)] == b, old
+    assert len(b) == len(bytes.fromhex(new[11:50].replace(' ', '')))
+PY
+	mmtool poke --patch "$T/u" "$T/f"
+	cmp "$T/f" "$T/orig"
+}
+
+@test "poke --patch: overlapping lines are undone by --undo, oldest bytes last" {
+	randfile "$T/f" 200000
+	cp "$T/f" "$T/orig"
+	random_patch 200000 3000 11 > "$T/p"
+	mmtool poke --undo "$T/u" --patch "$T/p" "$T/f"
+	mmtool poke --patch "$T/u" "$T/f"
+	cmp "$T/f" "$T/orig"
+}
+
+@test "poke --patch: a line of 32 bytes (peek -c 32) is written whole, as xxd -r -c 32 writes it" {
+	randfile "$T/src" 100
+	randfile "$T/f" 100
+	cp "$T/f" "$T/g"
+	mmtool peek -c 32 "$T/src" > "$T/p"
+	mmtool poke --patch "$T/p" "$T/f"
+	xxd -r -c 32 "$T/p" "$T/g"
+	cmp "$T/f" "$T/src"
+	cmp "$T/f" "$T/g"
+}
+
+@test "poke --patch: offsets that follow on in decimal at one line only are a patch, not a -d dump" {
+	head -c 2000 /dev/zero > "$T/f"
+	cp "$T/f" "$T/g"
+	printf '00000100: 0102 0304 0506 0708 090a\n00000110: 0b0c\n00000200: 0d0e 0f10 1112\n' > "$T/p"
+	mmtool poke --patch "$T/p" "$T/f"
+	xxd -r "$T/p" "$T/g"
+	cmp "$T/f" "$T/g"
+	# A dump made with -d follows on in decimal at every line: refused.
+	randfile "$T/src" 100
+	mmtool peek -d "$T/src" > "$T/d"
+	run -2 --separate-stderr mmtool poke --patch "$T/d" "$T/f"
+	assert_equal "$stderr" "mmtool: poke: $T/d: line 2: decimal offsets (peek -d, xxd -d): this dump is not a patch; make it without -d; nothing was written"
+	cmp "$T/f" "$T/g"
 }
