@@ -99,8 +99,8 @@ struct grep_result {
 	uint64_t first;		/* the first one's offset */
 	uint64_t resume;	/* where a search must go on from */
 	int full;		/* stopped at `resume`: the output had no room */
-	int rc;			/* 0, a map error (< 0) or a search_status */
-	char msg[200];		/* a search_status's text */
+	int rc;			/* 0, a map error or a search_status */
+	char msg[200];		/* a search_status's text, or "" */
 };
 
 /* One job's result and what it would print. */
@@ -284,7 +284,7 @@ static void grep_scan(struct grep_sink *k, struct map_file *f, uint64_t lo,
 	if (!r->full)
 		r->resume = search_resume(&sc);
 	r->rc = rc == SEARCH_STOPPED ? 0 : rc;
-	if (r->rc > 0)
+	if (search_is_status(r->rc))
 		search_strerror(&sc, r->rc, r->msg, sizeof r->msg);
 	search_scan_free(&sc);
 }
@@ -304,8 +304,8 @@ static void grep_part_scan(const struct grep *g, const char *name,
 static void grep_report(struct grep_file *fs, const struct grep_result *r)
 {
 	struct grep *g = fs->g;
-	int rc = r->rc < 0 ? cmd_map_error("grep", fs->path, r->rc)
-			   : mm_error("grep", fs->path, "%s", r->msg);
+	int rc = r->msg[0] ? mm_error("grep", fs->path, "%s", r->msg)
+			   : cmd_map_error("grep", fs->path, r->rc);
 
 	g->status = mm_worst(g->status, rc);
 	fs->stop = fs->failed = 1;

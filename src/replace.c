@@ -78,7 +78,7 @@ static int replace_scan(struct map_file *f, const struct search *s,
 		rc = search_finish(&sc, 1);
 	if (rc == SEARCH_STOPPED)
 		rc = fd->status;
-	else if (rc > 0) {
+	else if (search_is_status(rc)) {
 		search_strerror(&sc, rc, fd->p->err, sizeof fd->p->err);
 		rc = REPLACE_ESEARCH;
 	}

@@ -11,11 +11,19 @@
 #include "search.h"
 
 /*
- * PCRE2's own default is also 10 million; set here so the limit is ours to
- * document: a pattern that backtracks catastrophically fails at one start
- * in well under a second instead of running for hours.
+ * PCRE2's match limit counts steps per start position (pcre2api(3): "the
+ * count restarts from zero for each position"; the JIT counts its own way
+ * but also per start), so it alone bounds nothing for a whole search: 10
+ * million steps at each of 46,000 starts ran for 45 s.  The scan's budget
+ * (search.h) is what bounds the total.  Every search first runs unanchored
+ * with SEARCH_STEPS_FIRST steps a start: cheap starts cost at most that,
+ * are not counted, and keep PCRE2's start-of-match optimizations.  Where a
+ * start needs more, the starts from there are tried one at a time with the
+ * anchored copy of the pattern, and the costly one again with 2, 4, 8 ...
+ * times as many steps, each try's limit taken from the budget, until it is
+ * decided or the budget is spent.
  */
-#define SEARCH_MATCH_LIMIT 10000000u
+#define SEARCH_STEPS_FIRST 256u
 /* The JIT's stack grows on demand up to this (its default is 32 KiB). */
 #define SEARCH_JIT_STACK_MAX ((size_t)1 << 20)
 
@@ -29,10 +37,9 @@ struct search {
 	unsigned char *bytes;	/* val and mask storage */
 	/* regex */
 	pcre2_code **code;
+	pcre2_code **acode;	/* the same, anchored: one start at a time */
 	size_t lookbehind;	/* the most any pattern looks behind a start */
 };
-
-/* ---- compiling ---------------------------------------------------------- */
 
 static int search_is_sep(char c)
 {
@@ -146,6 +153,43 @@ static int search_compile_bytes(struct search *s, const char *const *pats,
 	return 0;
 }
 
+/* One pattern, unanchored into code and anchored into acode. */
+static int search_compile_one(struct search *s, size_t k, const char *pat,
+			      uint32_t opts, char *err, size_t errlen)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE eoff;
+	uint32_t lb = 0;
+	int ecode;
+
+	s->code[k] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+				   opts, &ecode, &eoff, NULL);
+	if (!s->code[k]) {
+		pcre2_get_error_message(ecode, msg, sizeof msg);
+		snprintf(err, errlen, "bad regex '%.60s': %s at offset %zu",
+			 pat, (char *)msg, (size_t)eoff);
+		return -1;
+	}
+	s->acode[k] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+				    opts | PCRE2_ANCHORED, &ecode, &eoff, NULL);
+	if (!s->acode[k]) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/*
+	 * Both modes: PARTIAL_HARD for chunks that are not the last.
+	 * Where the JIT is missing (or refuses), the interpreter runs.
+	 * PCRE2_ANCHORED is a compile option here because at match time it
+	 * would send a JIT-compiled pattern to the interpreter.
+	 */
+	pcre2_jit_compile(s->code[k], PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
+	pcre2_jit_compile(s->acode[k], PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
+	if (pcre2_pattern_info(s->code[k], PCRE2_INFO_MAXLOOKBEHIND, &lb) == 0 &&
+	    lb > s->lookbehind)
+		s->lookbehind = lb;
+	return 0;
+}
+
 static int search_compile_regex(struct search *s, const char *const *pats,
 				const struct search_opts *o, char *err,
 				size_t errlen, size_t *bad)
@@ -153,33 +197,15 @@ static int search_compile_regex(struct search *s, const char *const *pats,
 	uint32_t opts = PCRE2_NEVER_UTF | (o->icase ? PCRE2_CASELESS : 0);
 
 	s->code = calloc(s->npats, sizeof *s->code);
-	if (!s->code) {
+	s->acode = calloc(s->npats, sizeof *s->acode);
+	if (!s->code || !s->acode) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (size_t k = 0; k < s->npats; k++) {
-		PCRE2_UCHAR msg[256];
-		PCRE2_SIZE eoff;
-		uint32_t lb = 0;
-		int ecode;
-
 		*bad = k;
-		s->code[k] = pcre2_compile((PCRE2_SPTR)pats[k], PCRE2_ZERO_TERMINATED,
-					   opts, &ecode, &eoff, NULL);
-		if (!s->code[k]) {
-			pcre2_get_error_message(ecode, msg, sizeof msg);
-			snprintf(err, errlen, "bad regex '%.60s': %s at offset %zu",
-				 pats[k], (char *)msg, (size_t)eoff);
+		if (search_compile_one(s, k, pats[k], opts, err, errlen))
 			return -1;
-		}
-		/*
-		 * Both modes: PARTIAL_HARD for chunks that are not the last.
-		 * Where the JIT is missing (or refuses), the interpreter runs.
-		 */
-		pcre2_jit_compile(s->code[k], PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
-		if (pcre2_pattern_info(s->code[k], PCRE2_INFO_MAXLOOKBEHIND, &lb) == 0 &&
-		    lb > s->lookbehind)
-			s->lookbehind = lb;
 	}
 	s->keep = SEARCH_REGEX_KEEP;
 	return 0;
@@ -215,10 +241,14 @@ void search_free(struct search *s)
 {
 	if (!s)
 		return;
-	if (s->code)
-		for (size_t k = 0; k < s->npats; k++)
+	for (size_t k = 0; k < s->npats; k++) {
+		if (s->code)
 			pcre2_code_free(s->code[k]);
+		if (s->acode)
+			pcre2_code_free(s->acode[k]);
+	}
 	free(s->code);
+	free(s->acode);
 	free(s->set.pats);
 	free(s->bytes);
 	free(s);
@@ -252,8 +282,6 @@ uint64_t search_resume(const struct search_scan *sc)
 	return sc->next > sc->done ? sc->next : sc->done;
 }
 
-/* ---- scanning ----------------------------------------------------------- */
-
 /* One regex's next event from `from`: a match, a partial match, or none. */
 struct search_event {
 	size_t s, e;
@@ -273,9 +301,11 @@ int search_scan_init(struct search_scan *sc, const struct search *s,
 	sc->fn = fn;
 	sc->ctx = ctx;
 	sc->tailcap = search_walk_keep(s, margin);
+	sc->steps = SEARCH_STEPS_BASE;
+	sc->credited = from;
 	sc->tail = malloc(sc->tailcap + 1);
 	if (!sc->tail)
-		return SEARCH_ENOMEM;
+		return -ENOMEM;
 	if (s->kind != SEARCH_REGEX)
 		return 0;
 	/* Allocated here: the chunk code runs under map_guard and must not. */
@@ -288,12 +318,11 @@ int search_scan_init(struct search_scan *sc, const struct search *s,
 	for (size_t k = 0; k < s->npats; k++)
 		if (!(sc->md[k] = pcre2_match_data_create(1, NULL)))
 			goto nomem;
-	pcre2_set_match_limit(sc->mctx, SEARCH_MATCH_LIMIT);
 	pcre2_jit_stack_assign(sc->mctx, NULL, sc->jit_stack);
 	return 0;
 nomem:
 	search_scan_free(sc);
-	return SEARCH_ENOMEM;
+	return -ENOMEM;
 }
 
 void search_scan_reset(struct search_scan *sc, uint64_t from, uint64_t limit,
@@ -306,6 +335,8 @@ void search_scan_reset(struct search_scan *sc, uint64_t from, uint64_t limit,
 	sc->finished = sc->too_long = 0;
 	sc->err = 0;
 	sc->err_off = 0;
+	sc->steps = SEARCH_STEPS_BASE;
+	sc->credited = from;
 }
 
 void search_scan_free(struct search_scan *sc)
@@ -370,6 +401,81 @@ static int search_bytes_chunk(struct search_scan *sc, const unsigned char *p,
 	return 0;
 }
 
+/* One try of code at `from` with at most `steps` steps a start. */
+static int search_rx_try(struct search_scan *sc, const pcre2_code *code,
+			 size_t k, const unsigned char *p, size_t n,
+			 size_t from, uint32_t opts, uint32_t steps)
+{
+	/* The depth limit is the interpreter's; the JIT ignores it. */
+	pcre2_set_match_limit(sc->mctx, steps);
+	pcre2_set_depth_limit(sc->mctx, steps);
+	return pcre2_match(code, p, n, from, opts, sc->md[k], sc->mctx);
+}
+
+static int search_rx_out_of_steps(int rc)
+{
+	return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT;
+}
+
+/*
+ * Decide the start `at` with steps from the budget: tries with twice as
+ * many steps each time, each try's limit taken from the budget in full
+ * (PCRE2 does not say how many a try used), until the start is decided or
+ * the budget is spent (PCRE2_ERROR_MATCHLIMIT).
+ */
+static int search_rx_costly(struct search_scan *sc, size_t k,
+			    const unsigned char *p, size_t n, size_t at,
+			    uint32_t opts)
+{
+	uint64_t lim = 2 * (uint64_t)SEARCH_STEPS_FIRST;
+	int rc;
+
+	do {
+		if (lim > sc->steps)
+			lim = sc->steps;
+		if (lim > UINT32_MAX)
+			lim = UINT32_MAX;
+		if (lim == 0)
+			return PCRE2_ERROR_MATCHLIMIT;
+		sc->steps -= lim;
+		rc = search_rx_try(sc, sc->s->acode[k], k, p, n, at, opts,
+				   (uint32_t)lim);
+		lim *= 2;
+	} while (search_rx_out_of_steps(rc));
+	return rc;
+}
+
+/*
+ * An unanchored search from *from ran out of its SEARCH_STEPS_FIRST at some
+ * start.  Try the starts from *from one at a time, up to the first that
+ * does not fail (its result is returned, *from = that start) or the costly
+ * one: if it fails too, *from is set past it and PCRE2_ERROR_NOMATCH
+ * returned, for the caller to go on unanchored.  Every start before the
+ * costly one fails as it did in the unanchored search, within the limit.
+ */
+static int search_rx_starts(struct search_scan *sc, size_t k,
+			    const unsigned char *p, size_t n, size_t *from,
+			    uint32_t opts)
+{
+	size_t at;
+	int rc = PCRE2_ERROR_NOMATCH;
+
+	for (at = *from; at <= n; at++) {
+		rc = search_rx_try(sc, sc->s->acode[k], k, p, n, at, opts,
+				   SEARCH_STEPS_FIRST);
+		if (search_rx_out_of_steps(rc)) {
+			rc = search_rx_costly(sc, k, p, n, at, opts);
+			if (rc == PCRE2_ERROR_NOMATCH)
+				at++;
+			break;
+		}
+		if (rc != PCRE2_ERROR_NOMATCH)
+			break;
+	}
+	*from = at;
+	return rc;
+}
+
 static int search_rx_event(struct search_scan *sc, size_t k,
 			   const unsigned char *p, size_t n, size_t from,
 			   int final, uint64_t pos, struct search_event *ev)
@@ -380,7 +486,13 @@ static int search_rx_event(struct search_scan *sc, size_t k,
 
 	ev->kind = 0;
 	for (;;) {
-		rc = pcre2_match(sc->s->code[k], p, n, from, opts, sc->md[k], sc->mctx);
+		rc = search_rx_try(sc, sc->s->code[k], k, p, n, from, opts,
+				   SEARCH_STEPS_FIRST);
+		if (search_rx_out_of_steps(rc)) {
+			rc = search_rx_starts(sc, k, p, n, &from, opts);
+			if (rc == PCRE2_ERROR_NOMATCH && from <= n)
+				continue;
+		}
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
 		if (rc == PCRE2_ERROR_PARTIAL) {
@@ -404,12 +516,23 @@ static int search_rx_event(struct search_scan *sc, size_t k,
 	}
 	sc->err = rc;
 	sc->err_off = pos + from;
-	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
-		return SEARCH_ELIMIT;
 	if (rc == PCRE2_ERROR_NOMEMORY)
-		return SEARCH_ENOMEM;
+		return -ENOMEM;
+	if (search_rx_out_of_steps(rc) || rc == PCRE2_ERROR_HEAPLIMIT ||
+	    rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		return SEARCH_ECOMPLEX;
 	return SEARCH_EREGEX;
+}
+
+/* The budget grows by SEARCH_STEPS_PER_BYTE for each start up to `end`. */
+static void search_rx_credit(struct search_scan *sc, uint64_t end)
+{
+	if (end > sc->limit)
+		end = sc->limit;
+	if (end > sc->credited) {
+		sc->steps += (end - sc->credited) * SEARCH_STEPS_PER_BYTE;
+		sc->credited = end;
+	}
 }
 
 /*
@@ -430,6 +553,7 @@ static int search_rx_chunk(struct search_scan *sc, const unsigned char *p,
 
 	if (lo >= pos + n || lo >= sc->limit)
 		return 0;
+	search_rx_credit(sc, pos + n);
 	cur = (size_t)(lo - pos);
 	for (k = 0; k < np && !rc; k++)
 		rc = search_rx_event(sc, k, p, n, cur, final, pos, &evs[k]);
@@ -538,32 +662,45 @@ int search_finish(struct search_scan *sc, int at_eof)
 	return search_chunk(sc, sc->tail, sc->ntail, sc->tailpos, 1);
 }
 
+static const char *search_pcre2_msg(int rc, PCRE2_UCHAR *msg, size_t len)
+{
+	pcre2_get_error_message(rc, msg, len);
+	return (const char *)msg;
+}
+
+int search_is_status(int rc)
+{
+	return rc <= SEARCH_STOPPED && rc >= SEARCH_EREGEX;
+}
+
 const char *search_strerror(const struct search_scan *sc, int status,
 			    char *buf, size_t len)
 {
 	PCRE2_UCHAR msg[256];
+	unsigned long long off = sc->err_off;
 
 	switch (status) {
-	case SEARCH_ELIMIT:
-		/* PCRE2 does not say at which start it gave up: say where it began. */
-		snprintf(buf, len,
-			 "regex too costly (PCRE2 match limit exceeded) in the search "
-			 "from offset %llu: simplify the pattern",
-			 (unsigned long long)sc->err_off);
+	case SEARCH_ECOMPLEX:
+		if (search_rx_out_of_steps(sc->err))
+			snprintf(buf, len,
+				 "pattern too complex: the regex ran out of backtracking "
+				 "steps at offset %llu (a search may take %llu million "
+				 "plus %u a byte): simplify the pattern", off,
+				 (unsigned long long)(SEARCH_STEPS_BASE >> 20),
+				 SEARCH_STEPS_PER_BYTE);
+		else
+			snprintf(buf, len, "pattern too complex: %s at offset %llu",
+				 search_pcre2_msg(sc->err, msg, sizeof msg), off);
 		break;
 	case SEARCH_ELONG:
 		snprintf(buf, len,
 			 "a regex match at offset %llu is longer than the %zu KiB "
 			 "that can span two chunks of input",
-			 (unsigned long long)sc->err_off, SEARCH_REGEX_KEEP >> 10);
+			 off, SEARCH_REGEX_KEEP >> 10);
 		break;
 	case SEARCH_EREGEX:
-		pcre2_get_error_message(sc->err, msg, sizeof msg);
 		snprintf(buf, len, "regex matching failed in the search from offset %llu: %s",
-			 (unsigned long long)sc->err_off, (char *)msg);
-		break;
-	case SEARCH_ENOMEM:
-		snprintf(buf, len, "out of memory");
+			 off, search_pcre2_msg(sc->err, msg, sizeof msg));
 		break;
 	default:
 		snprintf(buf, len, "search stopped");

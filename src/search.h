@@ -84,15 +84,30 @@ struct search_hit {
 /* Return 0 to go on, nonzero to stop the scan (it returns SEARCH_STOPPED). */
 typedef int (*search_hit_fn)(void *ctx, const struct search_hit *h);
 
-/* What search_feed and search_finish return, besides 0 and map errors. */
+/*
+ * What search_feed, search_finish and search_scan_init return: 0, a
+ * negative errno (map_walk's, or -ENOMEM), or one of these, all below
+ * every -errno and MAP_ETRUNC (search_is_status tells them apart).
+ */
 enum search_status {
-	SEARCH_STOPPED = 1,	/* the callback asked to stop */
-	SEARCH_CANCELLED,	/* *cancel was set */
-	SEARCH_ELIMIT,		/* a regex hit PCRE2's match, depth or heap limit */
-	SEARCH_ELONG,		/* a regex match crosses a boundary, longer than the keep */
-	SEARCH_EREGEX,		/* another PCRE2 matching error */
-	SEARCH_ENOMEM,
+	SEARCH_STOPPED = -20001,	/* the callback asked to stop */
+	SEARCH_CANCELLED = -20002,	/* *cancel was set */
+	SEARCH_ECOMPLEX = -20003,	/* a regex ran out of steps, heap or JIT stack */
+	SEARCH_ELONG = -20004,		/* a regex match crosses a boundary, longer than the keep */
+	SEARCH_EREGEX = -20005,		/* another PCRE2 matching error */
 };
+
+/* Whether rc is a search_status (search_strerror says what it means). */
+int search_is_status(int rc);
+
+/*
+ * The regex step budget of one scan: SEARCH_STEPS_BASE plus
+ * SEARCH_STEPS_PER_BYTE for each byte of starts it decides, shared by all
+ * starts and patterns, in PCRE2 match-limit steps.  A start that needs
+ * more than is left ends the scan with SEARCH_ECOMPLEX.  See search.c.
+ */
+#define SEARCH_STEPS_BASE ((uint64_t)32 << 20)
+#define SEARCH_STEPS_PER_BYTE 128u
 
 /* One scan over one stream of chunks; one per thread. */
 struct search_scan {
@@ -110,8 +125,11 @@ struct search_scan {
 	uint64_t tailpos;
 	int finished;		/* the data's end has been searched */
 	int too_long;		/* a regex match the next chunk cannot decide */
-	int err;		/* PCRE2 error code behind SEARCH_EREGEX */
-	uint64_t err_off;	/* ELONG: the match; ELIMIT, EREGEX: where that search began */
+	int err;		/* PCRE2 error code behind ECOMPLEX, EREGEX */
+	uint64_t err_off;	/* ELONG: the match; ECOMPLEX: the start that
+				   ran out; EREGEX: where that search began */
+	uint64_t steps;		/* regex steps left in the budget */
+	uint64_t credited;	/* starts before this have added their steps */
 	void **md;		/* PCRE2 match data, one per pattern */
 	void *ev;		/* each pattern's next match in the chunk */
 	void *mctx, *jit_stack;
@@ -121,7 +139,7 @@ struct search_scan {
  * Start a scan that decides starts from `from` on, reports matches that
  * start before `limit`, and calls fn for each.  `eof` is the offset where
  * the data ends when the caller knows it (the last chunk is then searched
- * as the end at once), else UINT64_MAX.  Returns 0 or SEARCH_ENOMEM.
+ * as the end at once), else UINT64_MAX.  Returns 0 or -ENOMEM.
  */
 int search_scan_init(struct search_scan *sc, const struct search *s,
 		     uint64_t from, uint64_t limit, uint64_t eof, size_t margin,

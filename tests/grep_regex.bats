@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# grep -E and replace -E under the regex step budget (src/search.c): a
+# pattern that backtracks without end stops with exit 2 and "pattern too
+# complex" well within `timeout`; patterns that only sometimes need many
+# steps still find exactly what python3 re finds.
+
+setup() {
+	load test_helper/common-setup
+	_common_setup
+}
+
+# Offsets of the non-empty matches of the bytes regex RE in FILE.
+py_re() {
+	python3 - "$@" <<'PY'
+import os, re, sys
+data = open(sys.argv[1], 'rb').read()
+for m in re.finditer(os.fsencode(sys.argv[2]), data):
+    if m.end() > m.start():
+        print(m.start())
+PY
+}
+
+# FILE of about SIZE bytes: runs of RUN 'a's, each ended by 'c', then a 'b'.
+runs() {
+	python3 -c 'import sys; n, k = int(sys.argv[2]), int(sys.argv[3]); open(sys.argv[1], "wb").write(b"".join([b"a" * k + b"c"] * (n // (k + 1))) + b"b")' "$@"
+}
+
+@test "grep -E: (a+)+b over 46 KB of (a{22}c)* stops with pattern too complex" {
+	runs "$T/f" 46000 22
+	run -2 --separate-stderr timeout 20 mmtool grep -E '(a+)+b' "$T/f"
+	assert_output ""
+	[[ "$stderr" == "mmtool: grep: $T/f: pattern too complex: "* ]]
+}
+
+@test "grep -E: backtracking patterns over 1 MiB end in seconds, or with pattern too complex" {
+	runs "$T/f" 1048576 22
+	head -c 1048576 /dev/zero | tr '\0' a > "$T/a"
+	printf b >> "$T/a"
+	for re in '(a+)+b' '(?:a|a?){5}b' '(?:a?a?){4}b' '(a|aa)+b'; do
+		for f in "$T/f" "$T/a"; do
+			run --separate-stderr timeout 30 mmtool grep -c -E "$re" "$f"
+			if [ "$status" -ne 0 ]; then
+				assert_equal "$status" 2
+				[[ "$stderr" == "mmtool: grep: $f: pattern too complex: "* ]]
+			fi
+		done
+	done
+	run -2 --separate-stderr timeout 30 mmtool grep -c -E '(a+)+b' "$T/f"
+}
+
+@test "grep -E: starts that need many steps but fit the budget match as python re does" {
+	python3 -c 'import random, sys; r = random.Random(7); open(sys.argv[1], "wb").write(b"".join(b"a" * r.randint(0, 10) + r.choice([b"b", b"c", b"cb", b"x"]) for _ in range(8000)))' "$T/f"
+	for re in '(a+)+b' '(?<=c)(a+)+b' '(a|a)+c' 'a{3}(a+)+x'; do
+		run -0 mmtool grep -E "$re" "$T/f"
+		assert_output "$(py_re "$T/f" "$re")"
+	done
+}
+
+@test "grep -E: everyday patterns match exactly as python re finds them" {
+	python3 -c 'import random, sys; r = random.Random(3); w = [b"".join(r.choice([b"ing", b"foo", b"bar", b"qu", b"ex", b"str", b"an", b"ed"]) for _ in range(r.randint(1, 4))) for _ in range(500)]; open(sys.argv[1], "wb").write(b" ".join(r.choice(w) + (b"\n" if r.random() < 0.1 else b"") for _ in range(150000)))' "$T/f"
+	for re in '[a-z]+ing' 'foo|bar' 'quex[a-z]*' 'st(?=r)' '(?<=ex)ba'; do
+		run mmtool grep -E "$re" "$T/f"
+		assert_output "$(py_re "$T/f" "$re")"
+	done
+}
+
+@test "replace -E: a catastrophic pattern stops with pattern too complex, file untouched" {
+	runs "$T/f" 200000 22
+	local before
+	before=$(sha256sum < "$T/f")
+	run -2 --separate-stderr timeout 20 mmtool replace -E '(a+)+b' X "$T/f"
+	[[ "$stderr" == "mmtool: replace: $T/f: pattern too complex: "*"; nothing was written" ]]
+	assert_equal "$(sha256sum < "$T/f")" "$before"
+}
+
+@test "replace -E: starts that need many steps still replace as python re.sub does" {
+	python3 -c 'import random, sys; r = random.Random(9); open(sys.argv[1], "wb").write(b"".join(b"a" * r.randint(0, 10) + r.choice([b"b", b"c", b"x"]) for _ in range(20000)))' "$T/f"
+	python3 -c 'import re, sys; b = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(re.sub(rb"a{4}(a+)+b", lambda m: b"XXXX" + b"Y" * (len(m.group()) - 4), b))' "$T/f" "$T/want"
+	run -0 --separate-stderr mmtool replace -E --pad Y 'a{4}(a+)+b' XXXX "$T/f"
+	cmp "$T/f" "$T/want"
+}
