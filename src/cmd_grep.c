@@ -308,11 +308,15 @@ static int grep_bounds(const struct grep *g, const struct map_file *f,
 					num_strerror(NUM_BACKWARDS));
 		return 0;
 	}
+	/* Past the end: an error for the one FILE named, else nothing to search. */
+	if (r->start_given && !r->start.from_end && r->start.mag > f->size) {
+		if (g->nents == 1 && !g->ents[0].walked)
+			return snprintf(msg, len, "RANGE '%s' starts past the end of the file "
+					"(size %llu)", g->o.range, (unsigned long long)f->size);
+		*lo = *hi = f->size;
+		return 0;
+	}
 	e = num_resolve_range(r, f->size, lo, hi);
-	if (!e && g->nents == 1 && !g->ents[0].walked && r->start_given &&
-	    !r->start.from_end && r->start.mag > f->size)
-		return snprintf(msg, len, "RANGE '%s' starts past the end of the file (size %llu)",
-				g->o.range, (unsigned long long)f->size);
 	if (e)
 		return snprintf(msg, len, "bad RANGE '%s': %s (size %llu)", g->o.range,
 				num_strerror(e), (unsigned long long)f->size);
