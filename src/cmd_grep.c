@@ -56,6 +56,12 @@
 
 #define GREP_STDIN_NAME "(standard input)"
 
+/*
+ * --color's value before parsing: popt leaves NULL for a bare --color
+ * (auto), so "not given" (never, as GNU grep) needs a mark of its own.
+ */
+static const char grep_unset[] = "never";
+
 /* One job's result and what it would print. */
 struct grep_part {
 	struct grep_result r;
@@ -518,11 +524,12 @@ static int grep_setup(struct grep *g)
 
 	if ((rc = grep_setup_kind(g)) || (rc = grep_setup_context(g)))
 		return rc;
-	if ((rc = cmd_color("grep", g->o.colour ? g->o.colour : g->o.color,
-			    STDOUT_FILENO, &g->color)))
+	if (g->o.colour != grep_unset)
+		rc = cmd_color("grep", g->o.colour, STDOUT_FILENO, &g->color);
+	else if (g->o.color != grep_unset)
+		rc = cmd_color("grep", g->o.color, STDOUT_FILENO, &g->color);
+	if (rc)
 		return rc;
-	if (!g->o.color && !g->o.colour)
-		g->color = 0;
 	g->max = UINT64_MAX;
 	if (g->o.max_count && (rc = cmd_u64("grep", "--max-count", g->o.max_count, &g->max)))
 		return rc;
@@ -595,9 +602,11 @@ static void grep_free_opts(struct grep_opts *o)
 		free(v);
 		*lists[k] = NULL;
 	}
-	free((char *)o->color);
-	free((char *)o->colour);
-	o->color = o->colour = NULL;
+	if (o->color != grep_unset)
+		free((char *)o->color);
+	if (o->colour != grep_unset)
+		free((char *)o->colour);
+	o->color = o->colour = grep_unset;
 }
 
 static int grep_search_all(struct grep *g)
@@ -757,6 +766,7 @@ static int grep_run(int argc, const char **argv)
 
 	memset(&g, 0, sizeof g);
 	g.o.with_name = -1;
+	g.o.color = g.o.colour = grep_unset;
 	grep_table_output(&g.o, table + grep_table_match(&g.o, table));
 	rc = cmd_parse("grep", table, "[OPTIONS] PATTERN [FILE...]", 0, -1, 0,
 		       argc, argv, &a);
