@@ -85,7 +85,7 @@ assert_offers() {
 
 @test "completions: a long option completes from its prefix in every shell" {
 	assert_offers "mmtool peek --fo" --format
-	assert_offers "mmtool grep --files-with-m" --files-with-matches
+	assert_offers "mmtool grep --ignore-c" --ignore-case
 }
 
 @test "completions: the global options, before a command" {
