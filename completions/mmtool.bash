@@ -32,11 +32,15 @@ _mmtool_opts()
 		valued='-t --type -i --input -r --repeat --expect --size --undo --patch'
 		;;
 	grep)
-		flags+=' -x --hex -E --regex -i --ignore-case --overlap
-			-H --with-filename --no-filename -c --count
-			-l --files-with-matches -q --quiet -0 --null --json
-			-r --recursive --lock --mmap --no-mmap'
-		valued='-e --regexp -m --max-count --range --radix -C --context -j --threads'
+		flags+=' -x --hex -E --regex -P --perl-regexp -F --fixed-strings
+			-i --ignore-case -w --word-regexp --overlap
+			-H --with-filename -h --no-filename -o --only-matching -c --count
+			-l --files-with-matches -L --files-without-match -q --quiet
+			-s --no-messages -0 --null --json --color -r --recursive
+			--lock --mmap --no-mmap'
+		valued='-e --regexp -f --file -m --max-count --range --radix
+			-A --after-context -B --before-context -C --context -j --threads
+			--include --exclude --exclude-dir'
 		;;
 	flush)
 		flags+=' --async --data --drop --load'
@@ -82,9 +86,10 @@ _mmtool_value()
 	case $2:$1 in
 	peek:-f | peek:--format) list="$_mmtool_formats $_mmtool_types" ;;
 	poke:-t | poke:--type) list=$_mmtool_types ;;
-	peek:--color) list='auto always never' ;;
+	peek:--color | grep:--color) list='auto always never' ;;
 	grep:--radix | cmp:--radix) list='d x o' ;;
-	poke:-i | poke:--input | poke:--undo | poke:--patch | replace:--undo)
+	poke:-i | poke:--input | poke:--undo | poke:--patch | replace:--undo | \
+	grep:-f | grep:--file)
 		_mmtool_files
 		return
 		;;

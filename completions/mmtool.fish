@@ -10,7 +10,9 @@ function __fish_mmtool_valued
         case poke
             printf '%s\n' -t --type -i --input -r --repeat --expect --size --undo --patch
         case grep
-            printf '%s\n' -e --regexp -m --max-count --range --radix -C --context
+            printf '%s\n' -e --regexp -f --file -m --max-count --range --radix \
+                -A --after-context -B --before-context -C --context -j --threads \
+                --include --exclude --exclude-dir
         case flush
             printf '%s\n' --range
         case cmp
@@ -187,10 +189,26 @@ set c '__fish_mmtool_is grep'
 complete -c mmtool -n $c -s e -l regexp -x -d 'Search for PATTERN (may be repeated)'
 complete -c mmtool -n $c -s x -l hex -d 'Patterns are hex bytes, ?? any byte'
 complete -c mmtool -n $c -s E -l regex -d 'Patterns are PCRE2 regular expressions'
+complete -c mmtool -n $c -s P -l perl-regexp -d 'The same as -E'
+complete -c mmtool -n $c -s F -l fixed-strings -d 'Patterns are literal bytes, the default'
+complete -c mmtool -n $c -s f -l file -r -F -d 'Read patterns from FILE, one a line'
 complete -c mmtool -n $c -s i -l ignore-case -d 'Fold ASCII case'
+complete -c mmtool -n $c -s w -l word-regexp -d 'A match must not touch a letter, digit or _'
 complete -c mmtool -n $c -l overlap -d 'Report overlapping matches'
 complete -c mmtool -n $c -s H -l with-filename -d 'Print FILE:OFFSET'
-complete -c mmtool -n $c -l no-filename -d 'Print only the offset'
+complete -c mmtool -n $c -s h -l no-filename -d 'Print only the offset'
+complete -c mmtool -n $c -s o -l only-matching -d 'Print OFFSET:BYTES'
+complete -c mmtool -n $c -s L -l files-without-match -d 'Print only the names of files without a match'
+complete -c mmtool -n $c -s s -l no-messages -d 'No messages about unreadable files'
+complete -c mmtool -n $c -s A -l after-context -x -d 'Print N bytes after a match'
+complete -c mmtool -n $c -s B -l before-context -x -d 'Print N bytes before a match'
+# --color takes its value only after '='.
+complete -c mmtool -n $c -l color -d 'Highlight the matches'
+complete -c mmtool -n "$c; and string match -q -- '--color=*' (commandline -ct)" \
+    -a '--color=auto --color=always --color=never'
+complete -c mmtool -n $c -l include -x -d 'Search only files matching GLOB'
+complete -c mmtool -n $c -l exclude -x -d 'Skip files matching GLOB'
+complete -c mmtool -n $c -l exclude-dir -x -d 'Skip directories matching GLOB'
 complete -c mmtool -n $c -s c -l count -d 'Print the number of matches'
 complete -c mmtool -n $c -s l -l files-with-matches -d 'Print only the names of matching files'
 complete -c mmtool -n $c -s q -l quiet -d 'Print nothing, exit 0 on a match'

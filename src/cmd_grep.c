@@ -35,8 +35,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "dump.h"
-#include "json.h"
+#include "grep.h"
 #include "msg.h"
 #include "out.h"
 #include "pool.h"
@@ -57,51 +56,11 @@
 
 #define GREP_STDIN_NAME "(standard input)"
 
-struct grep_opts {
-	const char **pats;	/* -e, POPT_ARG_ARGV: malloc'd array of malloc'd strings */
-	int hex, regex, icase, overlap, with_name, count, list, quiet;
-	int null, json, recursive, lock, mmap;
-	const char *max_count, *range, *radix, *context, *threads;
-};
-
-/* A file to search: a FILE operand, or one found under -r. */
-struct grep_entry {
-	size_t name;		/* offset of its path in grep.names */
-	int err;		/* errno of a directory the walk could not read */
-	int walked;		/* found under -r: a symbolic link is not followed */
-};
-
-struct grep {
-	struct grep_opts o;
-	struct search *s;
-	struct out *out;
-	uint64_t max;		/* -m */
-	char radix;		/* 'd', 'x' or 'o' */
-	size_t margin;		/* -C */
-	int show_name;
-	char term;		/* '\n', or '\0' with -0 */
-	struct num_range range;
-	int have_range;
-	unsigned threads;
-	uint64_t range_size;	/* GREP_RANGE or GREP_RANGE_REGEX */
-	struct grep_entry *ents;
-	size_t nents, capents;
-	char *names;		/* the paths, NUL-terminated, one after another */
-	size_t nameslen, namescap;
-	int status;		/* the worst so far */
-	int found;		/* a match anywhere */
-	int quit;		/* -q found one, or output failed: stop everything */
-};
-
-/* What a search of the starts in [from, limit) of a file left. */
-struct grep_result {
-	uint64_t n;		/* matches */
-	uint64_t first;		/* the first one's offset */
-	uint64_t resume;	/* where a search must go on from */
-	int full;		/* stopped at `resume`: the output had no room */
-	int rc;			/* 0, a map error or a search_status */
-	char msg[200];		/* a search_status's text, or "" */
-};
+/*
+ * --color's value before parsing: popt leaves NULL for a bare --color
+ * (auto), so "not given" (never, as GNU grep) needs a mark of its own.
+ */
+static const char grep_unset[] = "never";
 
 /* One job's result and what it would print. */
 struct grep_part {
@@ -129,92 +88,22 @@ struct grep_file {
 	uint64_t lo, hi;
 	uint64_t x;		/* the next match may start here */
 	uint64_t count;
+	struct grep_group *group;	/* -A/-B/-C */
 	int stop;		/* -l found one, -m reached, or an error */
 	int failed;		/* an error was reported */
 };
 
-/* Where one search's matches go. */
-struct grep_sink {
-	const struct grep *g;
-	const char *name;
-	struct out *out;
-	int bounded;		/* out cannot grow: stop when it is full */
-	uint64_t max;		/* stop after this many matches */
-	struct grep_result *r;
-	struct dump dump;
-};
-
-static size_t grep_fmt_u64(char *buf, uint64_t v, unsigned base)
-{
-	char tmp[24];
-	size_t n = 0;
-
-	do {
-		tmp[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		buf[i] = tmp[n - 1 - i];
-	return n;
-}
-
-static void grep_put_u64(struct out *o, uint64_t v, char radix)
-{
-	char *w = out_reserve(o, 32);
-	size_t n = 0;
-
-	if (radix != 'd') {
-		w[n++] = '0';
-		w[n++] = radix;
-	}
-	n += grep_fmt_u64(w + n, v, radix == 'x' ? 16 : radix == 'o' ? 8 : 10);
-	o->len += n;
-}
-
-static void grep_put_json(struct grep_sink *k, const struct search_hit *h)
-{
-	struct json j = { .o = k->out };
-
-	out_char(k->out, '{');
-	json_bytes(&j, "file", k->name, strlen(k->name));
-	json_u64(&j, "offset", h->off);
-	json_u64(&j, "length", h->len);
-	json_hex(&j, "hex", h->buf + (h->off - h->buf_off), h->len);
-	out_char(k->out, '}');
-	out_char(k->out, k->g->term);
-}
-
 /*
- * -C N: the match and N bytes either side, as `xxd -s START -l LEN` prints
- * them, cut where the searched data (the file, or --range) ends.  search.c
- * keeps that much around every match it reports.
+ * -w on literal or hex: search.c reports every start (as --overlap), and
+ * the sink keeps those with no word byte beside them that begin after the
+ * last one kept, so a match that fails does not hide one inside it.
  */
-static void grep_put_context(struct grep_sink *k, const struct search_hit *h)
+static int grep_word_skip(struct grep_sink *k, const struct search_hit *h)
 {
-	struct dump_opts o = { .group = 2 };
-	size_t margin = k->g->margin;
-	uint64_t end = h->buf_off + h->buf_len, lo, hi = h->off + h->len;
-
-	lo = h->off - h->buf_off > margin ? h->off - margin : h->buf_off;
-	hi = end - hi > margin ? hi + margin : end;
-	if (dump_init(&k->dump, DUMP_XXD, &o, k->out, lo))
-		return;
-	dump_feed(&k->dump, h->buf + (lo - h->buf_off), (size_t)(hi - lo));
-	dump_finish(&k->dump);
-}
-
-/*
- * At most how many bytes a match prints: xxd lines are under 80 bytes,
- * and dump.c reserves room for its longest line before each.
- */
-static size_t grep_record_max(const struct grep_sink *k, const struct search_hit *h)
-{
-	const struct grep *g = k->g;
-	size_t name = strlen(k->name);
-
-	if (g->o.json)
-		return 6 * name + 2 * h->len + 96;
-	return name + 48 + (g->o.context ? (h->len + 2 * g->margin) / 16 * 80 + 1400 : 0);
+	if (h->off < k->next || !grep_word_ok(h, k->lo, k->hi))
+		return 1;
+	k->next = k->g->o.overlap ? h->off + 1 : h->off + h->len;
+	return 0;
 }
 
 static int grep_hit(void *ctx, const struct search_hit *h)
@@ -223,28 +112,22 @@ static int grep_hit(void *ctx, const struct search_hit *h)
 	const struct grep *g = k->g;
 	struct grep_result *r = k->r;
 
-	if (k->bounded && !g->o.count && !g->o.list && !g->o.quiet &&
-	    grep_record_max(k, h) > OUT_BUF_SIZE - k->out->len) {
+	if (g->o.word_filter && grep_word_skip(k, h))
+		return 0;
+	if (k->bounded && !g->o.count && !g->o.list && !g->o.list_without &&
+	    !g->o.quiet && grep_record_max(k, h) > OUT_BUF_SIZE - k->out->len) {
 		r->full = 1;
 		r->resume = h->off;
 		return 1;
 	}
 	if (!r->n++)
 		r->first = h->off;
-	if (g->o.quiet || g->o.list)
+	if (g->o.quiet || g->o.list || g->o.list_without)
 		return 1;
-	if (g->o.json) {
-		grep_put_json(k, h);
-	} else if (!g->o.count) {
-		if (g->show_name) {
-			out_str(k->out, k->name);
-			out_char(k->out, ':');
-		}
-		grep_put_u64(k->out, h->off, g->radix);
-		out_char(k->out, g->term);
-		if (g->o.context)
-			grep_put_context(k, h);
-	}
+	if (k->group)
+		grep_group_add(k, h);
+	else if (!g->o.count)
+		grep_put_match(k, h);
 	return r->n >= k->max;
 }
 
@@ -266,6 +149,9 @@ static void grep_scan(struct grep_sink *k, struct map_file *f, uint64_t lo,
 
 	memset(r, 0, sizeof *r);
 	r->first = UINT64_MAX;
+	k->lo = lo;
+	k->hi = hi;
+	k->next = from;
 	rc = search_scan_init(&sc, g->s, from, limit,
 			      end == hi && !f->stream ? hi : UINT64_MAX,
 			      g->margin, grep_hit, k);
@@ -283,6 +169,8 @@ static void grep_scan(struct grep_sink *k, struct map_file *f, uint64_t lo,
 		rc = SEARCH_ELONG;
 	if (!r->full)
 		r->resume = search_resume(&sc);
+	if (!r->full && g->o.word_filter && k->next > r->resume)
+		r->resume = k->next;
 	r->rc = rc == SEARCH_STOPPED ? 0 : rc;
 	if (search_is_status(r->rc))
 		search_strerror(&sc, r->rc, r->msg, sizeof r->msg);
@@ -319,7 +207,8 @@ static void grep_add(struct grep_file *fs, const struct grep_result *r)
 	fs->count += r->n;
 	if (r->rc)
 		grep_report(fs, r);
-	else if (fs->count && (g->o.list || g->o.quiet || fs->count >= g->max))
+	else if (fs->count && (g->o.list || g->o.list_without || g->o.quiet ||
+				fs->count >= g->max))
 		fs->stop = 1;
 }
 
@@ -328,9 +217,11 @@ static void grep_direct(struct grep_file *fs, uint64_t limit)
 {
 	struct grep_result r;
 	struct grep_sink k = { .g = fs->g, .name = fs->name, .out = fs->g->out,
-			       .max = fs->g->max - fs->count, .r = &r };
+			       .max = fs->g->max - fs->count, .r = &r,
+			       .group = fs->group, .grouped = &fs->g->grouped };
 
 	grep_scan(&k, fs->f, fs->lo, fs->hi, fs->x, limit);
+	grep_group_end(&k);
 	fs->x = r.resume;
 	grep_add(fs, &r);
 }
@@ -387,7 +278,7 @@ static void grep_deferred(struct grep_file *fs)
 	struct grep *g = fs->g;
 	int rc;
 
-	if (fs->f->stream) {
+	if (fs->f->stream || g->context) {
 		grep_direct(fs, fs->hi);
 		return;
 	}
@@ -421,6 +312,14 @@ static int grep_bounds(const struct grep *g, const struct map_file *f,
 		if (*hi < *lo)
 			return snprintf(msg, len, "bad RANGE '%s': %s", g->o.range,
 					num_strerror(NUM_BACKWARDS));
+		return 0;
+	}
+	/* Past the end: an error for the one FILE named, else nothing to search. */
+	if (r->start_given && !r->start.from_end && r->start.mag > f->size) {
+		if (g->nents == 1 && !g->ents[0].walked)
+			return snprintf(msg, len, "RANGE '%s' starts past the end of the file "
+					"(size %llu)", g->o.range, (unsigned long long)f->size);
+		*lo = *hi = f->size;
 		return 0;
 	}
 	e = num_resolve_range(r, f->size, lo, hi);
@@ -475,7 +374,7 @@ static int grep_file_run(void *ctx, size_t job, void *slot)
 		return 0;
 	if (!g->max || sl->lo >= sl->hi)
 		return 0;
-	if (sl->f.stream || sl->hi - sl->lo > g->range_size)
+	if (sl->f.stream || g->context || sl->hi - sl->lo > g->range_size)
 		sl->deferred = 1;
 	else
 		grep_part_scan(g, grep_name(path), &sl->f, sl->lo, sl->hi, sl->lo,
@@ -483,47 +382,74 @@ static int grep_file_run(void *ctx, size_t job, void *slot)
 	return 0;
 }
 
+/*
+ * An error about file i: its message (unless -s hides those about files
+ * that cannot be read), and exit status 2 either way.
+ */
+static int grep_file_error(const struct grep *g, const struct grep_slot *sl,
+			   const char *path, int err)
+{
+	int quiet = g->o.no_messages;
+
+	if (err)
+		return quiet ? MM_EXIT_ERROR : mm_error("grep", path, "%s", strerror(err));
+	if (sl->open_rc == -EISDIR)
+		return quiet ? MM_EXIT_ERROR : mm_error("grep", path, "is a directory");
+	if (sl->open_rc)
+		return quiet ? MM_EXIT_ERROR : mm_error("grep", path, "%s", strerror(-sl->open_rc));
+	return mm_error("grep", path, "%s", sl->msg);
+}
+
+/* After file i's matches: its count, or its name under -l / -L. */
+static void grep_file_done(struct grep *g, struct grep_file *fs, int rc)
+{
+	if (fs->count)
+		g->found = 1;
+	g->matches += fs->count;
+	if (g->o.quiet) {
+		g->quit = fs->count > 0;
+	} else if (g->o.list) {
+		if (fs->count)
+			grep_put_file(g, fs->name);
+	} else if (g->o.list_without) {
+		if (!fs->count && !rc && !fs->failed) {
+			grep_put_file(g, fs->name);
+			g->listed = 1;
+		}
+	} else if (g->o.count && !rc && !fs->failed) {
+		grep_put_count(g, fs->name, fs->count);
+	}
+}
+
 /* Print file i: its errors, its matches, its count or name. */
 static int grep_file_emit(void *ctx, size_t job, void *slot, int run_rc)
 {
 	struct grep *g = ctx;
 	struct grep_slot *sl = slot;
+	struct grep_group group = { 0 };
 	struct grep_file fs = { .g = g, .path = grep_path(g, job), .f = &sl->f,
-				.lo = sl->lo, .hi = sl->hi, .x = sl->lo };
+				.lo = sl->lo, .hi = sl->hi, .x = sl->lo,
+				.group = g->context ? &group : NULL };
 	int err = g->ents[job].err, rc = 0;
 
 	(void)run_rc;
 	fs.name = grep_name(fs.path);
-	if (err)
-		rc = mm_error("grep", fs.path, "%s", strerror(err));
-	else if (sl->open_rc == -EISDIR)
-		rc = mm_error("grep", fs.path, "is a directory");
-	else if (sl->open_rc)
-		rc = mm_error("grep", fs.path, "%s", strerror(-sl->open_rc));
-	else if (sl->msg[0])
-		rc = mm_error("grep", fs.path, "%s", sl->msg);
+	if (err || sl->open_rc || sl->msg[0])
+		rc = grep_file_error(g, sl, fs.path, err);
 	else if (g->max && sl->lo < sl->hi && sl->deferred)
 		grep_deferred(&fs);
 	else if (g->max && sl->lo < sl->hi)
 		grep_take(&fs, &sl->part, sl->hi);
+	if (group.failed)
+		rc = mm_error("grep", fs.path, "out of memory for the context");
+	free(group.bytes);
+	free(group.hits);
 	g->status = mm_worst(g->status, rc);
-	if (fs.count)
-		g->found = 1;
-	if (g->o.quiet) {
-		g->quit = fs.count > 0;
-	} else if (g->o.list) {
-		if (fs.count) {
-			out_str(g->out, fs.name);
-			out_char(g->out, g->term);
-		}
-	} else if (g->o.count && !rc && !fs.failed) {
-		if (g->show_name) {
-			out_str(g->out, fs.name);
-			out_char(g->out, ':');
-		}
-		grep_put_u64(g->out, fs.count, 'd');
-		out_char(g->out, g->term);
+	if (!rc) {
+		g->files++;
+		g->bytes += (sl->f.stream ? fs.x : sl->hi) - sl->lo;
 	}
+	grep_file_done(g, &fs, rc);
 	if (sl->opened)
 		map_close(&sl->f);
 	sl->opened = 0;
@@ -539,141 +465,55 @@ static void grep_free_slot(void *ctx, void *slot)
 		map_close(&sl->f);
 }
 
-/* Add a path to the list; err is the errno of a directory that failed. */
-static int grep_add_entry(struct grep *g, const char *path, int walked, int err)
+/* -A, -B, -C: a byte count up to GREP_CONTEXT_MAX. */
+static int grep_context_arg(const char *opt, const char *text, size_t *out)
 {
-	size_t n = strlen(path) + 1;
-	void *grown;
+	uint64_t v;
+	int rc;
 
-	if (g->nents == g->capents) {
-		g->capents = g->capents ? 2 * g->capents : 64;
-		if (!(grown = realloc(g->ents, g->capents * sizeof *g->ents)))
-			return -1;
-		g->ents = grown;
-	}
-	while (g->namescap - g->nameslen < n) {
-		g->namescap = g->namescap ? 2 * g->namescap : 4096;
-		if (!(grown = realloc(g->names, g->namescap)))
-			return -1;
-		g->names = grown;
-	}
-	memcpy(g->names + g->nameslen, path, n);
-	g->ents[g->nents++] = (struct grep_entry){ g->nameslen, err, walked };
-	g->nameslen += n;
+	if (!text)
+		return 0;
+	if ((rc = cmd_u64("grep", opt, text, &v)))
+		return rc;
+	if (v > GREP_CONTEXT_MAX)
+		return mm_error("grep", NULL, "bad %s '%s': use 0 to %llu", opt,
+				text, (unsigned long long)GREP_CONTEXT_MAX);
+	*out = (size_t)v;
 	return 0;
 }
 
-struct grep_dirent {
-	char *name;
-	unsigned char type;
-};
-
-static int grep_dirent_cmp(const void *a, const void *b)
+/* The pattern kind: -F, -x, -E/-P, one of them. */
+static int grep_setup_kind(struct grep *g)
 {
-	return strcmp(((const struct grep_dirent *)a)->name,
-		      ((const struct grep_dirent *)b)->name);
-}
-
-static char *grep_join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *p = malloc(dl + nl + 2);
-
-	if (!p)
-		return NULL;
-	memcpy(p, dir, dl);
-	if (dl && dir[dl - 1] != '/')
-		p[dl++] = '/';
-	memcpy(p + dl, name, nl + 1);
-	return p;
-}
-
-/* The names in directory fd, sorted; closes fd.  -1 with errno on failure. */
-static int grep_readdir(int fd, struct grep_dirent **out, size_t *nout)
-{
-	struct grep_dirent *ents = NULL, *grown;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d = fdopendir(fd);
-
-	if (!d) {
-		close(fd);
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if (!(grown = realloc(ents, cap * sizeof *ents)))
-				break;
-			ents = grown;
-		}
-		if (!(ents[n].name = strdup(de->d_name)))
-			break;
-		ents[n++].type = de->d_type;
-	}
-	closedir(d);
-	if (ents)
-		qsort(ents, n, sizeof *ents, grep_dirent_cmp);
-	*out = ents;
-	*nout = n;
+	if (g->o.perl)
+		g->o.regex = 1;
+	if (g->o.hex + g->o.regex + g->o.fixed > 1)
+		return mm_error("grep", NULL, "%s and %s cannot be combined: choose one "
+				"pattern kind", g->o.fixed ? "-F" : "-x",
+				g->o.regex ? "-E" : "-x");
+	g->o.word_filter = g->o.word && !g->o.regex;
 	return 0;
 }
 
-/*
- * -r: the regular files under dir, in name order so that output is the
- * same every run.  Symbolic links, devices, FIFOs and sockets met on the
- * way are skipped, as GNU grep -r does, so no loop can be entered; a
- * directory is opened O_NOFOLLOW so one swapped for a link meanwhile is not
- * followed either.  The names are read and the directory closed before
- * descending: depth costs no descriptors.
- */
-static int grep_walk(struct grep *g, const char *dir, int top)
+/* -A, -B, -C and the modes that print their context. */
+static int grep_setup_context(struct grep *g)
 {
-	struct grep_dirent *ents = NULL;
-	size_t n = 0;
-	int fd, rc = 0;
+	size_t c = 0;
+	int rc;
 
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW));
-	if (fd < 0 || grep_readdir(fd, &ents, &n))
-		return grep_add_entry(g, dir, 1, errno);
-	for (size_t i = 0; i < n; i++) {
-		char *path = rc ? NULL : grep_join(dir, ents[i].name);
-		struct stat st;
-
-		if (!path)
-			rc = -1;
-		else if (ents[i].type == DT_UNKNOWN && lstat(path, &st) == 0)
-			ents[i].type = S_ISDIR(st.st_mode) ? DT_DIR :
-				       S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-		if (path && ents[i].type == DT_DIR)
-			rc = grep_walk(g, path, 0);
-		else if (path && ents[i].type == DT_REG)
-			rc = grep_add_entry(g, path, 1, 0);
-		free(path);
-		free(ents[i].name);
-	}
-	free(ents);
-	return rc;
-}
-
-static int grep_is_dir(const char *path)
-{
-	struct stat st;
-
-	return strcmp(path, "-") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int grep_list(struct grep *g, const char *const *files, int n)
-{
-	for (int i = 0; i < n; i++) {
-		int rc = g->o.recursive && grep_is_dir(files[i])
-			? grep_walk(g, files[i], 1) : grep_add_entry(g, files[i], 0, 0);
-
-		if (rc)
-			return mm_error("grep", NULL, "out of memory");
-	}
+	if ((rc = grep_context_arg("--context", g->o.context, &c)))
+		return rc;
+	g->after = g->before = c;
+	if ((rc = grep_context_arg("--after-context", g->o.after, &g->after)) ||
+	    (rc = grep_context_arg("--before-context", g->o.before, &g->before)))
+		return rc;
+	g->context = (g->o.context || g->o.after || g->o.before) && !g->o.json &&
+		     !g->o.only && !g->o.count && !g->o.list && !g->o.list_without &&
+		     !g->o.quiet;
+	if (g->context)
+		g->margin = g->after > g->before ? g->after : g->before;
+	if (g->o.word_filter && g->margin < 1)
+		g->margin = 1;
 	return 0;
 }
 
@@ -682,8 +522,14 @@ static int grep_setup(struct grep *g)
 	uint64_t v;
 	int rc;
 
-	if (g->o.hex && g->o.regex)
-		return mm_error("grep", NULL, "-x and -E cannot be combined: choose one pattern kind");
+	if ((rc = grep_setup_kind(g)) || (rc = grep_setup_context(g)))
+		return rc;
+	if (g->o.colour != grep_unset)
+		rc = cmd_color("grep", g->o.colour, STDOUT_FILENO, &g->color);
+	else if (g->o.color != grep_unset)
+		rc = cmd_color("grep", g->o.color, STDOUT_FILENO, &g->color);
+	if (rc)
+		return rc;
 	g->max = UINT64_MAX;
 	if (g->o.max_count && (rc = cmd_u64("grep", "--max-count", g->o.max_count, &g->max)))
 		return rc;
@@ -692,14 +538,6 @@ static int grep_setup(struct grep *g)
 		if (strlen(g->o.radix) != 1 || !strchr("dxo", g->o.radix[0]))
 			return mm_error("grep", NULL, "bad --radix '%s': use d, x or o", g->o.radix);
 		g->radix = g->o.radix[0];
-	}
-	if (g->o.context) {
-		if ((rc = cmd_u64("grep", "--context", g->o.context, &v)))
-			return rc;
-		if (v > GREP_CONTEXT_MAX)
-			return mm_error("grep", NULL, "bad --context '%s': use 0 to %llu",
-					g->o.context, (unsigned long long)GREP_CONTEXT_MAX);
-		g->margin = (size_t)v;
 	}
 	if (g->o.range) {
 		if ((rc = cmd_range("grep", g->o.range, &g->range)))
@@ -725,17 +563,21 @@ static int grep_setup(struct grep *g)
 	return 0;
 }
 
-static int grep_compile(struct grep *g, const char *const *pats, size_t n)
+static int grep_compile(struct grep *g, const char *const *given, size_t ngiven)
 {
 	struct search_opts so = {
 		.kind = g->o.regex ? SEARCH_REGEX : g->o.hex ? SEARCH_HEX : SEARCH_LITERAL,
 		.icase = g->o.icase,
-		.overlap = g->o.overlap,
+		.overlap = g->o.overlap || g->o.word_filter,
 	};
-	char err[512];
-	size_t bad;
+	char err[512], **pats;
+	size_t bad, n;
+	int rc;
 
-	g->s = search_compile(pats, n, &so, err, sizeof err, &bad);
+	if ((rc = grep_pats(g, given, ngiven, &pats, &n)))
+		return rc;
+	g->s = search_compile((const char *const *)pats, n, &so, err, sizeof err, &bad);
+	grep_pats_free(pats);
 	return g->s ? 0 : mm_error("grep", NULL, "%s", err);
 }
 
@@ -744,16 +586,27 @@ static int grep_show_name(const struct grep *g, const char *const *files, int n)
 {
 	if (g->o.with_name >= 0)
 		return g->o.with_name;
-	return n > 1 || (g->o.recursive && grep_is_dir(files[0]));
+	return n > 1 || (g->o.recursive && (!n || grep_is_dir(files[0])));
 }
 
-static void grep_free_pats(const char **pats)
+static void grep_free_opts(struct grep_opts *o)
 {
-	if (!pats)
-		return;
-	for (size_t i = 0; pats[i]; i++)
-		free((char *)pats[i]);
-	free(pats);
+	const char ***lists[] = { &o->pats, &o->pat_files, &o->includes,
+				  &o->excludes, &o->exclude_dirs };
+
+	for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+		const char **v = *lists[k];
+
+		for (size_t i = 0; v && v[i]; i++)
+			free((char *)v[i]);
+		free(v);
+		*lists[k] = NULL;
+	}
+	if (o->color != grep_unset)
+		free((char *)o->color);
+	if (o->colour != grep_unset)
+		free((char *)o->colour);
+	o->color = o->colour = grep_unset;
 }
 
 static int grep_search_all(struct grep *g)
@@ -768,106 +621,182 @@ static int grep_search_all(struct grep *g)
 	return rc < 0 ? mm_error("grep", NULL, "%s", strerror(-rc)) : g->status;
 }
 
+/* The exit status: -q and -L as GNU grep and ripgrep decide it. */
+static int grep_status(const struct grep *g, int rc)
+{
+	int hit = g->o.list_without ? g->listed : g->found;
+
+	if (g->out->err)
+		return MM_EXIT_ERROR;	/* main.c reports it */
+	if (g->o.quiet && g->found)
+		return MM_EXIT_OK;
+	if (rc == MM_EXIT_OK && !hit)
+		return MM_EXIT_NO;
+	return rc;
+}
+
+/* The popt table, in two parts (what to match, what to print). */
+static size_t grep_table_match(struct grep_opts *o, struct poptOption *t)
+{
+	const struct poptOption part[] = {
+		{ "regexp", 'e', POPT_ARG_ARGV, &o->pats, 0,
+		  "a pattern; repeat for several (a match of any counts)", "PATTERN" },
+		{ "file", 'f', POPT_ARG_ARGV, &o->pat_files, 0,
+		  "read patterns from FILE, one a line (no empty line)", "FILE" },
+		{ "fixed-strings", 'F', POPT_ARG_NONE, &o->fixed, 0,
+		  "PATTERN is literal bytes (the default)", NULL },
+		{ "hex", 'x', POPT_ARG_NONE, &o->hex, 0,
+		  "PATTERN is hex bytes; ?? matches any byte, ? any nibble", NULL },
+		{ "regex", 'E', POPT_ARG_NONE, &o->regex, 0,
+		  "PATTERN is a PCRE2 regular expression over bytes", NULL },
+		{ "perl-regexp", 'P', POPT_ARG_NONE, &o->perl, 0,
+		  "the same as -E", NULL },
+		{ "ignore-case", 'i', POPT_ARG_NONE, &o->icase, 0, "fold ASCII case", NULL },
+		{ "word-regexp", 'w', POPT_ARG_NONE, &o->word, 0,
+		  "a match must not touch an ASCII letter, digit or _", NULL },
+		{ "overlap", 0, POPT_ARG_NONE, &o->overlap, 0,
+		  "report overlapping matches too", NULL },
+		{ "max-count", 'm', POPT_ARG_STRING, &o->max_count, 0,
+		  "stop a file after N matches", "N" },
+		{ "range", 0, POPT_ARG_STRING, &o->range, 0,
+		  "only matches wholly inside START:END or START+LENGTH", "RANGE" },
+		{ "recursive", 'r', POPT_ARG_NONE, &o->recursive, 0,
+		  "search directories, . without FILE (symbolic links inside are not followed)",
+		  NULL },
+		{ "include", 0, POPT_ARG_ARGV, &o->includes, 0,
+		  "search only files whose name matches GLOB", "GLOB" },
+		{ "exclude", 0, POPT_ARG_ARGV, &o->excludes, 0,
+		  "skip files whose name matches GLOB", "GLOB" },
+		{ "exclude-dir", 0, POPT_ARG_ARGV, &o->exclude_dirs, 0,
+		  "-r: skip directories whose name matches GLOB", "GLOB" },
+		{ "no-messages", 's', POPT_ARG_NONE, &o->no_messages, 0,
+		  "no messages about files that cannot be read", NULL },
+		{ "lock", 0, POPT_ARG_NONE, &o->lock, 0,
+		  "hold a shared flock(2) on each file while searching", NULL },
+		{ "threads", 'j', POPT_ARG_STRING, &o->threads, 0,
+		  "search with N threads (default: the online CPUs)", "N" },
+		{ "mmap", 0, POPT_ARG_VAL, &o->mmap, 1,
+		  "map files instead of reading them", NULL },
+		{ "no-mmap", 0, POPT_ARG_VAL, &o->mmap, 0,
+		  "read files with read(2) (the default)", NULL },
+	};
+
+	memcpy(t, part, sizeof part);
+	return sizeof part / sizeof *part;
+}
+
+static size_t grep_table_output(struct grep_opts *o, struct poptOption *t)
+{
+	const struct poptOption part[] = {
+		{ "with-filename", 'H', POPT_ARG_VAL, &o->with_name, 1,
+		  "print FILE:OFFSET even for one file", NULL },
+		{ "no-filename", 'h', POPT_ARG_VAL, &o->with_name, 0,
+		  "print OFFSET alone even for several files", NULL },
+		{ "only-matching", 'o', POPT_ARG_NONE, &o->only, 0,
+		  "print OFFSET:BYTES, the bytes as peek -f string prints them", NULL },
+		{ "count", 'c', POPT_ARG_NONE, &o->count, 0,
+		  "print the number of matches per file", NULL },
+		{ "files-with-matches", 'l', POPT_ARG_NONE, &o->list, 0,
+		  "print the names of files with a match", NULL },
+		{ "files-without-match", 'L', POPT_ARG_NONE, &o->list_without, 0,
+		  "print the names of files without a match", NULL },
+		{ "quiet", 'q', POPT_ARG_NONE, &o->quiet, 0,
+		  "print nothing; stop at the first match", NULL },
+		{ "radix", 0, POPT_ARG_STRING, &o->radix, 0,
+		  "offsets in d (decimal), x (0x hex) or o (0o octal)", "d|x|o" },
+		{ "after-context", 'A', POPT_ARG_STRING, &o->after, 0,
+		  "print N bytes after each match as xxd lines", "N" },
+		{ "before-context", 'B', POPT_ARG_STRING, &o->before, 0,
+		  "print N bytes before each match as xxd lines", "N" },
+		{ "context", 'C', POPT_ARG_STRING, &o->context, 0,
+		  "print N bytes either side of each match as xxd lines", "N" },
+		{ "color", 0, POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL, &o->color, 0,
+		  "highlight matches: auto (bare --color), always, never", "WHEN" },
+		{ "colour", 0, POPT_ARG_STRING | POPT_ARGFLAG_OPTIONAL | POPT_ARGFLAG_DOC_HIDDEN,
+		  &o->colour, 0, "the same as --color", "WHEN" },
+		{ "null", '0', POPT_ARG_NONE, &o->null, 0,
+		  "end each output record with NUL, not newline", NULL },
+		{ "json", 0, POPT_ARG_NONE, &o->json, 0,
+		  "one JSON object a line: match, count, file; a summary last", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+
+	memcpy(t, part, sizeof part);
+	return sizeof part / sizeof *part;
+}
+
+/*
+ * The patterns and the files among the operands: with -e or -f every
+ * operand is a FILE, else the first is the PATTERN.
+ */
+static int grep_operands(struct grep *g, const struct cmd_args *a,
+			 const char *const **pats, size_t *npats,
+			 const char *const **files, int *nfiles)
+{
+	*npats = 0;
+	*pats = g->o.pats;
+	*files = a->args;
+	*nfiles = a->nargs;
+	if (g->o.pats) {
+		while (g->o.pats[*npats])
+			(*npats)++;
+	} else if (!g->o.pat_files) {
+		if (a->nargs < 1)
+			return mm_error("grep", NULL, "missing PATTERN; usage: "
+					"mmtool grep [OPTIONS] PATTERN [FILE...]");
+		*pats = a->args;
+		*npats = 1;
+		*files = a->args + 1;
+		*nfiles = a->nargs - 1;
+	}
+	return 0;
+}
+
 static int grep_run(int argc, const char **argv)
 {
 	static struct grep g;
 	static struct out out;
-	struct poptOption table[] = {
-		{ "regexp", 'e', POPT_ARG_ARGV, &g.o.pats, 0,
-		  "a pattern; repeat for several (a match of any counts)", "PATTERN" },
-		{ "hex", 'x', POPT_ARG_NONE, &g.o.hex, 0,
-		  "PATTERN is hex bytes; ?? matches any byte, ? any nibble", NULL },
-		{ "regex", 'E', POPT_ARG_NONE, &g.o.regex, 0,
-		  "PATTERN is a PCRE2 regular expression over bytes", NULL },
-		{ "ignore-case", 'i', POPT_ARG_NONE, &g.o.icase, 0, "fold ASCII case", NULL },
-		{ "overlap", 0, POPT_ARG_NONE, &g.o.overlap, 0,
-		  "report overlapping matches too", NULL },
-		{ "with-filename", 'H', POPT_ARG_VAL, &g.o.with_name, 1,
-		  "print FILE:OFFSET even for one file", NULL },
-		{ "no-filename", 0, POPT_ARG_VAL, &g.o.with_name, 0,
-		  "print OFFSET alone even for several files", NULL },
-		{ "count", 'c', POPT_ARG_NONE, &g.o.count, 0,
-		  "print the number of matches per file", NULL },
-		{ "files-with-matches", 'l', POPT_ARG_NONE, &g.o.list, 0,
-		  "print the names of files with a match", NULL },
-		{ "quiet", 'q', POPT_ARG_NONE, &g.o.quiet, 0,
-		  "print nothing; stop at the first match", NULL },
-		{ "max-count", 'm', POPT_ARG_STRING, &g.o.max_count, 0,
-		  "stop a file after N matches", "N" },
-		{ "range", 0, POPT_ARG_STRING, &g.o.range, 0,
-		  "only matches wholly inside START:END or START+LENGTH", "RANGE" },
-		{ "radix", 0, POPT_ARG_STRING, &g.o.radix, 0,
-		  "offsets in d (decimal), x (0x hex) or o (0o octal)", "d|x|o" },
-		{ "context", 'C', POPT_ARG_STRING, &g.o.context, 0,
-		  "under each match, N bytes either side as xxd lines", "N" },
-		{ "null", '0', POPT_ARG_NONE, &g.o.null, 0,
-		  "end each output record with NUL, not newline", NULL },
-		{ "json", 0, POPT_ARG_NONE, &g.o.json, 0,
-		  "one JSON object a match: file, offset, length, hex", NULL },
-		{ "recursive", 'r', POPT_ARG_NONE, &g.o.recursive, 0,
-		  "search directories (symbolic links inside are not followed)", NULL },
-		{ "lock", 0, POPT_ARG_NONE, &g.o.lock, 0,
-		  "hold a shared flock(2) on each file while searching", NULL },
-		{ "threads", 'j', POPT_ARG_STRING, &g.o.threads, 0,
-		  "search with N threads (default: the online CPUs)", "N" },
-		{ "mmap", 0, POPT_ARG_VAL, &g.o.mmap, 1,
-		  "map files instead of reading them", NULL },
-		{ "no-mmap", 0, POPT_ARG_VAL, &g.o.mmap, 0,
-		  "read files with read(2) (the default)", NULL },
-		POPT_AUTOHELP
-		POPT_TABLEEND
-	};
+	struct poptOption table[64];
 	static const char *stdin_only[] = { "-", NULL };
 	const char *const *pats, *const *files;
 	struct cmd_args a;
 	size_t npats;
-	int nfiles, rc;
+	int nfiles, rc, dot;
 
 	memset(&g, 0, sizeof g);
 	g.o.with_name = -1;
+	g.o.color = g.o.colour = grep_unset;
+	grep_table_output(&g.o, table + grep_table_match(&g.o, table));
 	rc = cmd_parse("grep", table, "[OPTIONS] PATTERN [FILE...]", 0, -1, 0,
 		       argc, argv, &a);
 	if (rc >= 0) {
-		grep_free_pats(g.o.pats);
+		grep_free_opts(&g.o);
 		return rc;
 	}
-	if (g.o.pats) {
-		pats = g.o.pats;
-		for (npats = 0; pats[npats]; npats++)
-			;
-		files = a.args;
-		nfiles = a.nargs;
-	} else if (a.nargs > 0) {
-		pats = a.args;
-		npats = 1;
-		files = a.args + 1;
-		nfiles = a.nargs - 1;
-	} else {
-		rc = mm_error("grep", NULL,
-			      "missing PATTERN; usage: mmtool grep [OPTIONS] PATTERN [FILE...]");
+	if ((rc = grep_operands(&g, &a, &pats, &npats, &files, &nfiles)))
 		goto out;
-	}
-	if (nfiles == 0) {
+	dot = nfiles == 0 && g.o.recursive;
+	if (nfiles == 0 && !dot) {
 		files = stdin_only;
 		nfiles = 1;
 	}
 	if ((rc = grep_setup(&g)) || (rc = grep_compile(&g, pats, npats)) ||
-	    (rc = grep_list(&g, files, nfiles)))
+	    (rc = grep_list(&g, files, nfiles, dot)))
 		goto out;
 	out_init(&out, STDOUT_FILENO);
 	g.out = &out;
-	g.show_name = grep_show_name(&g, files, nfiles);
+	g.show_name = grep_show_name(&g, files, dot ? 0 : nfiles);
 	rc = grep_search_all(&g);
+	if (g.o.json && !out.err)
+		grep_put_summary(&g);
 	out_flush(&out);
-	if (out.err)
-		rc = MM_EXIT_ERROR;	/* main.c reports it */
-	else if (rc == MM_EXIT_OK && !g.found)
-		rc = MM_EXIT_NO;
+	rc = grep_status(&g, rc);
 out:
 	free(g.ents);
 	free(g.names);
 	search_free(g.s);
-	grep_free_pats(g.o.pats);
+	grep_free_opts(&g.o);
 	cmd_args_free(&a);
 	return rc;
 }

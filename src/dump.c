@@ -192,13 +192,27 @@ const char *dump_color_of(unsigned char c)
 	return "\033[33m";
 }
 
-/* n bytes of l with byte c's colour around them. */
+const char dump_color_match[] = "\033[01;31m";
+
+/* n bytes of l with the colour col around them. */
 static void dump_put_colored_run(struct out *o, const char *l, size_t n,
-				 unsigned char c)
+				 const char *col)
 {
-	out_str(o, dump_color_of(c));
+	out_str(o, col);
 	out_write(o, l, n);
 	out_str(o, dump_color_reset);
+}
+
+/*
+ * The colour of byte i of the line at d->pos, p its bytes: the byte's
+ * class, or with a mark the match colour for a marked byte and none else.
+ */
+static const char *dump_color_at(const struct dump *d, const unsigned char *p,
+				 size_t i)
+{
+	if (!d->o.mark)
+		return dump_color_of(p[i]);
+	return d->o.mark[d->pos - d->start + i] ? dump_color_match : NULL;
 }
 
 /* The offset column: xxd's "%08lx" or, with -d, "%08ld"; returns its width. */
@@ -272,13 +286,14 @@ static void dump_put_colored(struct dump *d, const char *l, size_t len,
 	out_write(d->out, l - shift, shift);
 	while (at < len) {
 		int who = own[at];
+		const char *c = who < 0 ? NULL : dump_color_at(d, p, (size_t)who);
 
 		for (col = at + 1; col < len && own[col] == who; col++)
 			;
-		if (who < 0)
+		if (!c)
 			out_write(d->out, l + at, col - at);
 		else
-			dump_put_colored_run(d->out, l + at, col - at, p[who]);
+			dump_put_colored_run(d->out, l + at, col - at, c);
 		at = col;
 	}
 }
@@ -485,7 +500,7 @@ static void dump_hex(struct dump *d, const unsigned char *p, size_t n)
 
 		if (d->o.color) {
 			for (size_t i = 0; i < chunk; i++)
-				dump_put_colored_run(d->out, pairs[p[i]], 2, p[i]);
+				dump_put_colored_run(d->out, pairs[p[i]], 2, dump_color_of(p[i]));
 		} else {
 #if DUMP_HAVE_VECTOR
 			if (chunk >= 16 && cpu_has_ssse3())
@@ -543,7 +558,7 @@ static void dump_c(struct dump *d, const unsigned char *p, size_t n)
 		tok[1] = d->o.upper ? 'X' : 'x';
 		memcpy(tok + 2, pairs[p[i]], 2);
 		if (d->o.color)
-			dump_put_colored_run(d->out, tok, 4, p[i]);
+			dump_put_colored_run(d->out, tok, 4, dump_color_of(p[i]));
 		else
 			out_write(d->out, tok, 4);
 		d->col++;
@@ -600,7 +615,7 @@ static void dump_string(struct dump *d, const unsigned char *p, size_t n)
 			continue;
 		}
 		len = dump_string_byte(d, p[i], tok);
-		dump_put_colored_run(d->out, tok, len, p[i]);
+		dump_put_colored_run(d->out, tok, len, dump_color_of(p[i]));
 	}
 }
 

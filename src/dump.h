@@ -40,6 +40,11 @@ struct dump_opts {
 	int little_endian;	/* xxd -e: each group's bytes right to left */
 	int decimal;		/* xxd -d: offsets in decimal */
 	uint64_t display_offset;	/* xxd -o: added to every offset shown */
+	/*
+	 * colour (xxd): instead of the byte classes, byte i after start is
+	 * shown in dump_color_match when mark[i] is nonzero, and others plain.
+	 */
+	const unsigned char *mark;
 	const char *c_name;	/* c: declare an array named after this, as
 				   `xxd -i FILE` does; NULL: the lines alone */
 };
@@ -88,5 +93,7 @@ void dump_finish(struct dump *d);
  */
 const char *dump_color_of(unsigned char c);
 extern const char dump_color_reset[];
+/* A match, as GNU grep colours it (bold red). */
+extern const char dump_color_match[];
 
 #endif

@@ -131,7 +131,7 @@ assert_offers() {
 
 @test "completions: a long option completes from its prefix in every shell" {
 	expect_offers "mmtool peek --fo" --format
-	expect_offers "mmtool grep --files" --files-with-matches
+	expect_offers "mmtool grep --ignore-c" --ignore-case
 	check_offers
 }
 

@@ -468,6 +468,7 @@ PY
 	want=$(py_find "$T/f" "$NEEDLE" | while read -r o; do
 		s=$((o > 40 ? o - 40 : 0))
 		e=$((o + 46 < 20000 ? o + 46 : 20000))
+		[ "$s" -eq 0 ] || echo --
 		echo "$o"
 		xxd -s "$s" -l $((e - s)) "$T/f"
 	done)
@@ -486,6 +487,7 @@ PY
 		s=$((o > 100 ? o - 100 : 0))
 		e=$((o + 106 < (100 << 20) ? o + 106 : (100 << 20)))
 		[ "$e" -gt "$s" ] || return 1
+		[ "$s" -eq 0 ] || echo --
 		echo "$o"
 		xxd -s "$s" -l $((e - s)) "$T/big"
 	done)
@@ -516,10 +518,10 @@ import json, os, sys
 lines = open(sys.argv[1], 'rb').read().split(b'\n')
 assert lines[-1] == b''
 names = sorted(os.listdir(b'.'))
-assert len(lines) - 1 == len(names) == 6, lines
+assert len(lines) - 2 == len(names) == 6, lines
 for line, name in zip(lines, names):
     o = json.loads(line)
-    assert set(o) == {'file', 'offset', 'length', 'hex'}, o
+    assert set(o) - {'file_b64'} == {'kind', 'file', 'offset', 'length', 'hex'}, o
     assert o['file'] == name.decode('utf-8', 'replace'), (o, name)
     assert (o['offset'], o['length'], o['hex']) == (2, 7, '4e4545444c45ff'), o
 PY
