@@ -629,8 +629,6 @@ int search_feed(void *ctx, const unsigned char *p, size_t n, uint64_t pos)
 	size_t k;
 	int rc;
 
-	if (sc->cancel && *sc->cancel)
-		return SEARCH_CANCELLED;
 	if (sc->too_long)
 		return SEARCH_ELONG;
 	if ((rc = search_chunk(sc, p, n, pos, final)))

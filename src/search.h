@@ -91,7 +91,6 @@ typedef int (*search_hit_fn)(void *ctx, const struct search_hit *h);
  */
 enum search_status {
 	SEARCH_STOPPED = -20001,	/* the callback asked to stop */
-	SEARCH_CANCELLED = -20002,	/* *cancel was set */
 	SEARCH_ECOMPLEX = -20003,	/* a regex ran out of steps, heap or JIT stack */
 	SEARCH_ELONG = -20004,		/* a regex match crosses a boundary, longer than the keep */
 	SEARCH_EREGEX = -20005,		/* another PCRE2 matching error */
@@ -119,7 +118,6 @@ struct search_scan {
 	size_t margin;
 	search_hit_fn fn;
 	void *ctx;
-	const volatile int *cancel;	/* optional: stop between chunks when set */
 	unsigned char *tail;	/* the last chunk's end, for search_finish */
 	size_t ntail, tailcap;
 	uint64_t tailpos;
