@@ -21,7 +21,10 @@
  * start needs more, the starts from there are tried one at a time with the
  * anchored copy of the pattern, and the costly one again with 2, 4, 8 ...
  * times as many steps, each try's limit taken from the budget, until it is
- * decided or the budget is spent.
+ * decided or the budget is spent.  The anchored copy runs in the
+ * interpreter without auto-possessification: only then is every byte a
+ * repeat gives back a counted step (the JIT counts a repeat once however
+ * far it scans and gives back; a possessive repeat scans uncounted).
  */
 #define SEARCH_STEPS_FIRST 256u
 /* The JIT's stack grows on demand up to this (its default is 32 KiB). */
@@ -153,6 +156,30 @@ static int search_compile_bytes(struct search *s, const char *const *pats,
 	return 0;
 }
 
+/*
+ * Whether pat may hold what the JIT runs without counting steps: a
+ * lookahead (its repeats scan and are not given back), or a back reference
+ * (\1 .. \9, \g, \k, (?P=): a repeat before it redoes its compare at
+ * each character it gives back).  Escapes are skipped; anything else that
+ * looks like one counts, which only costs speed.
+ */
+static int search_jit_blind(const char *pat)
+{
+	for (const char *p = pat; *p; p++) {
+		if (*p == '\\') {
+			p++;
+			if ((*p >= '1' && *p <= '9') || *p == 'g' || *p == 'k')
+				return 1;
+			if (!*p)
+				break;
+		} else if (!strncmp(p, "(?=", 3) || !strncmp(p, "(?!", 3) ||
+			   !strncmp(p, "(?P=", 4)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* One pattern, unanchored into code and anchored into acode. */
 static int search_compile_one(struct search *s, size_t k, const char *pat,
 			      uint32_t opts, char *err, size_t errlen)
@@ -160,10 +187,11 @@ static int search_compile_one(struct search *s, size_t k, const char *pat,
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE eoff;
 	uint32_t lb = 0;
-	int ecode;
+	int ecode, jit = !search_jit_blind(pat);
 
 	s->code[k] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-				   opts, &ecode, &eoff, NULL);
+				   jit ? opts : opts | PCRE2_NO_AUTO_POSSESS,
+				   &ecode, &eoff, NULL);
 	if (!s->code[k]) {
 		pcre2_get_error_message(ecode, msg, sizeof msg);
 		snprintf(err, errlen, "bad regex '%.60s': %s at offset %zu",
@@ -171,7 +199,8 @@ static int search_compile_one(struct search *s, size_t k, const char *pat,
 		return -1;
 	}
 	s->acode[k] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-				    opts | PCRE2_ANCHORED, &ecode, &eoff, NULL);
+				    opts | PCRE2_ANCHORED | PCRE2_NO_AUTO_POSSESS,
+				    &ecode, &eoff, NULL);
 	if (!s->acode[k]) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -182,8 +211,9 @@ static int search_compile_one(struct search *s, size_t k, const char *pat,
 	 * PCRE2_ANCHORED is a compile option here because at match time it
 	 * would send a JIT-compiled pattern to the interpreter.
 	 */
-	pcre2_jit_compile(s->code[k], PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
-	pcre2_jit_compile(s->acode[k], PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
+	if (jit)
+		pcre2_jit_compile(s->code[k],
+				  PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
 	if (pcre2_pattern_info(s->code[k], PCRE2_INFO_MAXLOOKBEHIND, &lb) == 0 &&
 	    lb > s->lookbehind)
 		s->lookbehind = lb;

@@ -79,3 +79,29 @@ runs() {
 	run -0 --separate-stderr mmtool replace -E --pad Y 'a{4}(a+)+b' XXXX "$T/f"
 	cmp "$T/f" "$T/want"
 }
+
+@test "grep -E: repeats of one byte over a 1 MiB run end in seconds, or with pattern too complex" {
+	{ head -c 1048576 /dev/zero | tr '\0' a; printf cx; } > "$T/a"
+	for re in 'a*a*x' 'a*a*a*b' '\w*\w*y' '(?=a*b)' '(a*)*b'; do
+		run --separate-stderr timeout 30 mmtool grep -c -E "$re" "$T/a"
+		assert_equal "$status" 2
+		[[ "$stderr" == "mmtool: grep: $T/a: pattern too complex: "* ]]
+	done
+}
+
+# python's re takes time quadratic in the run here: GNU grep -P is the oracle.
+@test "grep -E: one repeat over a 1 MiB run still matches as grep -P does" {
+	{ head -c 1048576 /dev/zero | tr '\0' a; printf cx; head -c 300000 /dev/zero | tr '\0' a; printf x; } > "$T/a"
+	for re in 'a*x' 'a+x' '[ab]a*x' 'a*+x' '(?>a*)x' 'c(?=x)' 'a{5}(?!a)'; do
+		run -0 --separate-stderr timeout 30 mmtool grep -E "$re" "$T/a"
+		assert_output "$(grep -obaP "$re" "$T/a" | cut -d: -f1)"
+	done
+}
+
+@test "grep -E: back references and lookaheads match as python re does" {
+	python3 -c 'import random, sys; r = random.Random(5); open(sys.argv[1], "wb").write(bytes(r.choice(b"abc ") for _ in range(200000)))' "$T/f"
+	for re in '(ab)\1' '([abc])\1\1' '(?P<w>[ab]+) (?P=w)' 'a(?=bc)' 'b(?!a)c'; do
+		run -0 mmtool grep -E "$re" "$T/f"
+		assert_output "$(py_re "$T/f" "$re")"
+	done
+}
