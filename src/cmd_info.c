@@ -825,7 +825,7 @@ static int info_run(int argc, const char **argv)
 	struct cmd_args a;
 	int rc;
 
-	rc = cmd_parse("info", table, "[OPTIONS] FILE...", 1, -1, 0, argc, argv, &a);
+	rc = cmd_parse(&cmd_info, table, argc, argv, &a);
 	if (rc >= 0) {
 		free((char *)threads);
 		return rc;
@@ -841,5 +841,7 @@ static int info_run(int argc, const char **argv)
 const struct cmd cmd_info = {
 	.name = "info",
 	.summary = "what a file is: size, extents, type, pages in the page cache",
+	.usage = "[OPTIONS] FILE...",
+	.forms = { { .min = 1, .max = -1 } },
 	.run = info_run,
 };

@@ -454,8 +454,7 @@ static int replace_run(int argc, const char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	rc = cmd_parse("replace", table, "[OPTIONS] PATTERN REPLACEMENT FILE...", 3, -1, 0,
-		       argc, argv, &a);
+	rc = cmd_parse(&cmd_replace, table, argc, argv, &a);
 	if (rc >= 0) {
 		cmd_free_values(table);
 		return rc;
@@ -489,5 +488,7 @@ static int replace_run(int argc, const char **argv)
 const struct cmd cmd_replace = {
 	.name = "replace",
 	.summary = "replace a pattern's matches in place (same length, --pad, --cstring)",
+	.usage = "[OPTIONS] PATTERN REPLACEMENT FILE...",
+	.forms = { { .min = 3, .max = -1 } },
 	.run = replace_run,
 };
