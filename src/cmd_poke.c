@@ -147,7 +147,7 @@ static int poke_load_patch(struct poke_opts *po, struct patch *p)
 	poke_note_read(po, in.fd);
 	rc = patch_read(in.fd, p, &bad, err);
 	map_close(&in);
-	if (rc == PATCH_BAD)
+	if (rc == PATCH_EBAD)
 		return mm_error("poke", po->patch, "line %zu: %s; nothing was written",
 				bad, err);
 	if (rc)
