@@ -7,7 +7,7 @@
  *
  * - The operands become a list of files: each FILE named, and under -r the
  *   regular files of each directory, collected first by a walk in name
- *   order that follows no symbolic link (grep_walk).
+ *   order that follows no symbolic link (grep_walk.c, walk.c).
  * - One job of the worker pool (pool.c) per file: it opens the file,
  *   searches it and keeps what it would print in its slot; the calling
  *   thread prints the slots in file order.  A stream is searched by the
