@@ -127,22 +127,71 @@ const struct poptOption cmd_help_options[] = {
 	POPT_TABLEEND
 };
 
-int cmd_parse(const char *cmd, const struct poptOption *table,
-	      const char *operands, int min, int max, int flags, int argc,
+/* Whether the option named lng was given: its variable is set. */
+static int cmd_given(const struct poptOption *table, const char *lng)
+{
+	const struct poptOption *o = cmd_find_opt(table, lng, strlen(lng), 0);
+
+	if (!o || !o->arg)
+		return 0;
+	switch (o->argInfo & POPT_ARG_MASK) {
+	case POPT_ARG_STRING:
+		return *(const char **)o->arg != NULL;
+	case POPT_ARG_ARGV:
+		return *(const char ***)o->arg != NULL;
+	}
+	return *(int *)o->arg != 0;
+}
+
+static int cmd_form_used(const struct cmd_form *f)
+{
+	return f->with || f->min || f->max;
+}
+
+/* 0 if some form that applies takes n operands, else a usage error. */
+static int cmd_check_operands(const struct cmd *c,
+			      const struct poptOption *table, int n)
+{
+	const struct cmd_form *f, *end = c->forms + CMD_MAX_FORMS;
+	const struct cmd_form *longer = NULL;
+	int instead = 0, nforms = 0;
+
+	for (f = c->forms; f < end && cmd_form_used(f); f++)
+		if ((f->flags & CMD_FORM_INSTEAD) && cmd_given(table, f->with))
+			instead = 1;
+	for (f = c->forms; f < end && cmd_form_used(f); f++) {
+		nforms++;
+		if (f->with ? !cmd_given(table, f->with) : instead)
+			continue;
+		if (n >= f->min && (f->max < 0 || n <= f->max))
+			return 0;
+		if (n < f->min && !longer)
+			longer = f;
+	}
+	if (longer)
+		return mm_error(c->name, NULL, "missing %s; usage: mmtool %s %s",
+				longer->missing ? longer->missing : "operands",
+				c->name, c->usage);
+	return mm_error(c->name, NULL, "%s operands; usage: mmtool %s %s",
+			nforms > 1 ? "wrong number of" : "too many", c->name,
+			c->usage);
+}
+
+int cmd_parse(const struct cmd *c, const struct poptOption *table, int argc,
 	      const char **argv, struct cmd_args *a)
 {
 	int rc, n;
 
 	memset(a, 0, sizeof *a);
-	a->argv = cmd_reorder(table, argc, argv, flags);
+	a->argv = cmd_reorder(table, argc, argv, c->flags);
 	if (!a->argv)
-		return mm_error(cmd, NULL, "out of memory");
+		return mm_error(c->name, NULL, "out of memory");
 	for (n = 0; a->argv[n]; n++)
 		;
-	snprintf(a->prog, sizeof a->prog, "mmtool %s", cmd);
+	snprintf(a->prog, sizeof a->prog, "mmtool %s", c->name);
 	a->argv[0] = a->prog;
 	a->con = poptGetContext(a->prog, n, a->argv, table, 0);
-	poptSetOtherOptionHelp(a->con, operands);
+	poptSetOtherOptionHelp(a->con, c->usage);
 	while ((rc = poptGetNextOpt(a->con)) > 0)
 		if (rc == CMD_HELP || rc == CMD_USAGE) {
 			/* Output errors are main's to report, as for any output. */
@@ -154,9 +203,9 @@ int cmd_parse(const char *cmd, const struct poptOption *table,
 			return 0;
 		}
 	if (rc < -1) {
-		rc = mm_error(cmd, NULL, "%s: %s (see 'mmtool %s --help')",
+		rc = mm_error(c->name, NULL, "%s: %s (see 'mmtool %s --help')",
 			      poptBadOption(a->con, POPT_BADOPTION_NOALIAS),
-			      poptStrerror(rc), cmd);
+			      poptStrerror(rc), c->name);
 		cmd_args_free(a);
 		return rc;
 	}
@@ -168,10 +217,7 @@ int cmd_parse(const char *cmd, const struct poptOption *table,
 	}
 	for (a->nargs = 0; a->args[a->nargs]; a->nargs++)
 		;
-	if (a->nargs < min || (max >= 0 && a->nargs > max)) {
-		rc = mm_error(cmd, NULL, "%s operands; usage: mmtool %s %s",
-			      a->nargs < min ? "missing" : "too many", cmd,
-			      operands);
+	if ((rc = cmd_check_operands(c, table, a->nargs))) {
 		cmd_args_free(a);
 		return rc;
 	}

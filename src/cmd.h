@@ -1,7 +1,9 @@
 /*
  * cmd: what every command shares.  A command is a name, a line for
- * `mmtool --help`, and a run function that gets argv from its own name on
- * (argv[0] is "peek"); it parses its own popt table through cmd_parse.
+ * `mmtool --help`, its grammar (the operands' usage line and their number,
+ * in one or more forms), and a run function that gets argv from its own
+ * name on (argv[0] is "peek"); it parses its own popt table through
+ * cmd_parse, which checks the operands against the grammar.
  */
 #ifndef MM_CMD_H
 #define MM_CMD_H
@@ -12,9 +14,40 @@
 #include "map.h"
 #include "num.h"
 
+/*
+ * One form of a command's operands: min to max of them (max < 0: any).  A
+ * form with an option (`with`, its long name) applies when that option is
+ * given; one without applies unless the option of a CMD_FORM_INSTEAD form
+ * is given.  A count that no applicable form takes is a usage error:
+ * "missing" when some applicable form takes more, else "too many" (one
+ * form) or "wrong number of" (several).  An all-zero form ends the list.
+ */
+struct cmd_form {
+	const char *with;
+	int min, max;
+	int flags;		/* CMD_FORM_INSTEAD */
+	const char *missing;	/* the noun of "missing ..."; NULL: "operands" */
+};
+
+enum {
+	/* The option stands for operands the form without one would take:
+	 * grep -e replaces the PATTERN, poke --patch the OFFSET and DATA. */
+	CMD_FORM_INSTEAD = 1,
+};
+
+#define CMD_MAX_FORMS 4
+
+enum cmd_parse_flags {
+	/* "-16" is an operand (a negative offset), not an option. */
+	CMD_NEGATIVE_OPERANDS = 1,
+};
+
 struct cmd {
 	const char *name;
 	const char *summary;
+	const char *usage;	/* after "mmtool NAME ": "[OPTIONS] FILE..." */
+	struct cmd_form forms[CMD_MAX_FORMS];
+	int flags;		/* enum cmd_parse_flags */
 	int (*run)(int argc, const char **argv);
 };
 
@@ -42,18 +75,14 @@ struct cmd_args {
 	int nargs;
 };
 
-enum cmd_parse_flags {
-	/* "-16" is an operand (a negative offset), not an option. */
-	CMD_NEGATIVE_OPERANDS = 1,
-};
-
 /*
- * Parse argv against table (which should include POPT_AUTOHELP).  The
- * operands must number min to max (max < 0: any).  Returns -1 to go on, or
- * an exit status after printing a usage error.
+ * Parse argv against table (which should include POPT_AUTOHELP), then
+ * check the operands against c's forms (the options they name must be in
+ * table, with a variable that is zero or NULL unless the option is given).
+ * Returns -1 to go on, or an exit status after printing --help or a usage
+ * error.
  */
-int cmd_parse(const char *cmd, const struct poptOption *table,
-	      const char *operands, int min, int max, int flags, int argc,
+int cmd_parse(const struct cmd *c, const struct poptOption *table, int argc,
 	      const char **argv, struct cmd_args *a);
 void cmd_args_free(struct cmd_args *a);
 

@@ -343,7 +343,7 @@ static int cmp_run(int argc, const char **argv)
 
 	memset(&c, 0, sizeof c);
 	c.f[0].fd = c.f[1].fd = -1;
-	rc = cmd_parse("cmp", table, "[OPTIONS] FILE1 FILE2", 2, 2, 0, argc, argv, &a);
+	rc = cmd_parse(&cmd_cmp, table, argc, argv, &a);
 	if (rc >= 0) {
 		cmd_free_values(table);
 		return rc;
@@ -366,5 +366,7 @@ static int cmp_run(int argc, const char **argv)
 const struct cmd cmd_cmp = {
 	.name = "cmp",
 	.summary = "print where two files differ (ranges, counts, a patch)",
+	.usage = "[OPTIONS] FILE1 FILE2",
+	.forms = { { .min = 2, .max = 2 } },
 	.run = cmp_run,
 };

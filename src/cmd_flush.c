@@ -170,7 +170,7 @@ static int flush_run(int argc, const char **argv)
 	struct cmd_args a;
 	int rc, status = MM_EXIT_OK;
 
-	rc = cmd_parse("flush", table, "[OPTIONS] FILE...", 1, -1, 0, argc, argv, &a);
+	rc = cmd_parse(&cmd_flush, table, argc, argv, &a);
 	if (rc >= 0)
 		goto done;
 	if (fo.load && (fo.drop || fo.async || fo.data)) {
@@ -196,5 +196,7 @@ done:
 const struct cmd cmd_flush = {
 	.name = "flush",
 	.summary = "make writes durable; evict a file from the page cache",
+	.usage = "[OPTIONS] FILE...",
+	.forms = { { .min = 1, .max = -1 } },
 	.run = flush_run,
 };

@@ -7,7 +7,7 @@
  *
  * - The operands become a list of files: each FILE named, and under -r the
  *   regular files of each directory, collected first by a walk in name
- *   order that follows no symbolic link (grep_walk).
+ *   order that follows no symbolic link (grep_walk.c, walk.c).
  * - One job of the worker pool (pool.c) per file: it opens the file,
  *   searches it and keeps what it would print in its slot; the calling
  *   thread prints the slots in file order.  A stream is searched by the
@@ -730,9 +730,9 @@ static size_t grep_table_output(struct grep_opts *o, struct poptOption *t)
  * The patterns and the files among the operands: with -e or -f every
  * operand is a FILE, else the first is the PATTERN.
  */
-static int grep_operands(struct grep *g, const struct cmd_args *a,
-			 const char *const **pats, size_t *npats,
-			 const char *const **files, int *nfiles)
+static void grep_operands(struct grep *g, const struct cmd_args *a,
+			  const char *const **pats, size_t *npats,
+			  const char *const **files, int *nfiles)
 {
 	*npats = 0;
 	*pats = g->o.pats;
@@ -742,15 +742,12 @@ static int grep_operands(struct grep *g, const struct cmd_args *a,
 		while (g->o.pats[*npats])
 			(*npats)++;
 	} else if (!g->o.pat_files) {
-		if (a->nargs < 1)
-			return mm_error("grep", NULL, "missing PATTERN; usage: "
-					"mmtool grep [OPTIONS] PATTERN [FILE...]");
+		/* cmd_grep's forms make sure the PATTERN is there. */
 		*pats = a->args;
 		*npats = 1;
 		*files = a->args + 1;
 		*nfiles = a->nargs - 1;
 	}
-	return 0;
 }
 
 static int grep_run(int argc, const char **argv)
@@ -768,14 +765,12 @@ static int grep_run(int argc, const char **argv)
 	g.o.with_name = -1;
 	g.o.color = g.o.colour = grep_unset;
 	grep_table_output(&g.o, table + grep_table_match(&g.o, table));
-	rc = cmd_parse("grep", table, "[OPTIONS] PATTERN [FILE...]", 0, -1, 0,
-		       argc, argv, &a);
+	rc = cmd_parse(&cmd_grep, table, argc, argv, &a);
 	if (rc >= 0) {
 		grep_free_opts(&g.o);
 		return rc;
 	}
-	if ((rc = grep_operands(&g, &a, &pats, &npats, &files, &nfiles)))
-		goto out;
+	grep_operands(&g, &a, &pats, &npats, &files, &nfiles);
 	dot = nfiles == 0 && g.o.recursive;
 	if (nfiles == 0 && !dot) {
 		files = stdin_only;
@@ -804,5 +799,12 @@ out:
 const struct cmd cmd_grep = {
 	.name = "grep",
 	.summary = "print the byte offsets of a pattern (literal, hex, PCRE2)",
+	.usage = "[OPTIONS] PATTERN [FILE...]",
+	/* -e and -f give the patterns: every operand is then a FILE. */
+	.forms = {
+		{ .with = "regexp", .min = 0, .max = -1, .flags = CMD_FORM_INSTEAD },
+		{ .with = "file", .min = 0, .max = -1, .flags = CMD_FORM_INSTEAD },
+		{ .min = 1, .max = -1, .missing = "PATTERN" },
+	},
 	.run = grep_run,
 };

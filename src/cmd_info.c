@@ -14,9 +14,7 @@
  * libmagic's reads and their readahead brought in are evicted after
  * (cache_snapshot_restore).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +26,7 @@
 #include "msg.h"
 #include "out.h"
 #include "pool.h"
+#include "walk.h"
 
 #define INFO_BAR_CELLS 64
 #define INFO_MAX_THREADS 1024
@@ -645,77 +644,45 @@ static int info_list_add(struct info_list *l, const char *name, int own)
 	return 0;
 }
 
-static int info_name_cmp(const void *a, const void *b)
+/* What info -r's walk fills: the list, and the worst status met. */
+struct info_walk {
+	struct info_list *l;
+	int status;
+};
+
+static int info_walk_file(void *ctx, const char *path, const char *name)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct info_walk *w = ctx;
+	char *own = strdup(path);
+
+	(void)name;
+	if (!own || info_list_add(w->l, own, 1)) {
+		free(own);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-/* The entries of dir but "." and "..", sorted, into *names (of *n). */
-static int info_read_dir(const char *dir, int top, char ***names, size_t *n)
+static int info_walk_error(void *ctx, const char *path, int err)
 {
-	size_t cap = 0;
-	struct dirent *de;
-	void *grown;
-	DIR *d;
-	int fd;
+	struct info_walk *w = ctx;
 
-	*names = NULL;
-	*n = 0;
-	/* Below the top, O_NOFOLLOW: a directory swapped for a link is not followed. */
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (top ? 0 : O_NOFOLLOW));
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		return -e;
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if (!(grown = realloc(*names, cap * sizeof **names)))
-				break;
-			*names = grown;
-		}
-		if (!((*names)[*n] = malloc(strlen(dir) + strlen(de->d_name) + 2)))
-			break;
-		sprintf((*names)[(*n)++], "%s%s%s", dir,
-			dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", de->d_name);
-	}
-	closedir(d);
-	if (*names)
-		qsort(*names, *n, sizeof **names, info_name_cmp);
+	w->status = mm_worst(w->status, mm_error("info", path, "%s", strerror(err)));
 	return 0;
 }
 
 /*
- * -r: the regular files under dir, depth first in name order, into l.
- * Symbolic links and special files below are skipped, as vmtouch and
- * grep -r do.  Returns the exit status of what could not be read.
+ * -r: the regular files under dir (walk.c says which and in what order),
+ * into l.  Returns the exit status of what could not be read.
  */
-static int info_walk(struct info_list *l, const char *dir, int top)
+static int info_walk(struct info_list *l, const char *dir)
 {
-	int status = MM_EXIT_OK, rc;
-	char **names;
-	size_t n;
-	struct stat st;
+	static const struct walk_ops ops = { info_walk_file, NULL, info_walk_error };
+	struct info_walk w = { l, MM_EXIT_OK };
 
-	if ((rc = info_read_dir(dir, top, &names, &n)))
-		return mm_error("info", dir, "%s", strerror(-rc));
-	for (size_t i = 0; i < n; i++) {
-		if (lstat(names[i], &st) < 0) {
-			status = mm_error("info", names[i], "%s", strerror(errno));
-		} else if (S_ISDIR(st.st_mode)) {
-			status = mm_worst(status, info_walk(l, names[i], 0));
-		} else if (S_ISREG(st.st_mode) && info_list_add(l, names[i], 1) == 0) {
-			continue;	/* the list owns the name now */
-		}
-		free(names[i]);
-	}
-	free(names);
-	return status;
+	if (walk_tree(dir, &ops, &w))
+		return mm_error("info", NULL, "%s", strerror(ENOMEM));
+	return w.status;
 }
 
 /* The operands, directories expanded with -r. */
@@ -728,7 +695,7 @@ static int info_collect(const struct info_opts *io, const struct cmd_args *a,
 	for (int i = 0; i < a->nargs; i++) {
 		if (io->recursive && strcmp(a->args[i], "-") &&
 		    stat(a->args[i], &st) == 0 && S_ISDIR(st.st_mode))
-			status = mm_worst(status, info_walk(l, a->args[i], 1));
+			status = mm_worst(status, info_walk(l, a->args[i]));
 		else if (info_list_add(l, a->args[i], 0))
 			return mm_error("info", NULL, "%s", strerror(ENOMEM));
 	}
@@ -825,7 +792,7 @@ static int info_run(int argc, const char **argv)
 	struct cmd_args a;
 	int rc;
 
-	rc = cmd_parse("info", table, "[OPTIONS] FILE...", 1, -1, 0, argc, argv, &a);
+	rc = cmd_parse(&cmd_info, table, argc, argv, &a);
 	if (rc >= 0) {
 		free((char *)threads);
 		return rc;
@@ -841,5 +808,7 @@ static int info_run(int argc, const char **argv)
 const struct cmd cmd_info = {
 	.name = "info",
 	.summary = "what a file is: size, extents, type, pages in the page cache",
+	.usage = "[OPTIONS] FILE...",
+	.forms = { { .min = 1, .max = -1 } },
 	.run = info_run,
 };

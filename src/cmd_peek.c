@@ -449,8 +449,7 @@ static int peek_run(int argc, const char **argv)
 	struct dump_opts o = { 0 };
 	struct peek_sink *sink;
 
-	rc = cmd_parse("peek", table, "[OPTIONS] FILE [OFFSET [LENGTH]]", 1, 3,
-		       CMD_NEGATIVE_OPERANDS, argc, argv, &a);
+	rc = cmd_parse(&cmd_peek, table, argc, argv, &a);
 	if (rc >= 0) {
 		cmd_free_values(table);
 		return rc;
@@ -473,5 +472,8 @@ static int peek_run(int argc, const char **argv)
 const struct cmd cmd_peek = {
 	.name = "peek",
 	.summary = "print bytes at an offset (xxd, hexdump -C, raw, typed)",
+	.usage = "[OPTIONS] FILE [OFFSET [LENGTH]]",
+	.forms = { { .min = 1, .max = 3 } },
+	.flags = CMD_NEGATIVE_OPERANDS,
 	.run = peek_run,
 };

@@ -147,7 +147,7 @@ static int poke_load_patch(struct poke_opts *po, struct patch *p)
 	poke_note_read(po, in.fd);
 	rc = patch_read(in.fd, p, &bad, err);
 	map_close(&in);
-	if (rc == PATCH_BAD)
+	if (rc == PATCH_EBAD)
 		return mm_error("poke", po->patch, "line %zu: %s; nothing was written",
 				bad, err);
 	if (rc)
@@ -379,14 +379,9 @@ static int poke_args(struct poke_opts *po, const struct cmd_args *a,
 		     uint64_t *repeat, uint64_t *size_arg)
 {
 	char err[128];
-	int rc, nops_min;
+	int rc;
 
-	nops_min = po->patch || (po->size && a->nargs == 1) ? 1 : po->input ? 2 : 3;
-	if (a->nargs < nops_min || (po->patch && a->nargs > 1) ||
-	    (po->input && a->nargs > 2) || (!po->patch && a->nargs == 2 && !po->input))
-		return mm_error("poke", NULL, "%s operands; usage: mmtool poke %s",
-				a->nargs < nops_min ? "missing" : "wrong number of",
-				"[OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE");
+	/* The operands fit one of cmd_poke's forms. */
 	if ((po->repeat && (rc = cmd_u64("poke", "--repeat", po->repeat, repeat))) ||
 	    (po->size && (rc = cmd_u64("poke", "--size", po->size, size_arg))) ||
 	    (a->nargs > 1 && !po->patch &&
@@ -502,8 +497,7 @@ static int poke_run(int argc, const char **argv)
 	int rc;
 
 	memset(&po, 0, sizeof po);
-	rc = cmd_parse("poke", table, "[OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE",
-		       1, -1, CMD_NEGATIVE_OPERANDS, argc, argv, &a);
+	rc = cmd_parse(&cmd_poke, table, argc, argv, &a);
 	if (rc >= 0) {
 		cmd_free_values(table);
 		return rc;
@@ -531,5 +525,17 @@ static int poke_run(int argc, const char **argv)
 const struct cmd cmd_poke = {
 	.name = "poke",
 	.summary = "write bytes in place at an offset, or apply a patch",
+	.usage = "[OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE",
+	/*
+	 * FILE OFFSET DATA..., -i INPUT FILE OFFSET, --patch PATCH FILE, and
+	 * --size N FILE (only extend) beside any of them.
+	 */
+	.forms = {
+		{ .with = "patch", .min = 1, .max = 1, .flags = CMD_FORM_INSTEAD },
+		{ .with = "input", .min = 2, .max = 2, .flags = CMD_FORM_INSTEAD },
+		{ .with = "size", .min = 1, .max = 1 },
+		{ .min = 3, .max = -1 },
+	},
+	.flags = CMD_NEGATIVE_OPERANDS,
 	.run = poke_run,
 };

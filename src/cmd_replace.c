@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "pool.h"
 #include "replace.h"
 #include "show.h"
+#include "walk.h"
 #include "wfile.h"
 
 struct rep_opts {
@@ -209,18 +209,17 @@ static int rep_add_file(struct rep *r, const char *path)
 	return 0;
 }
 
-/* nftw has no context argument: the walk in progress. */
-static struct rep *rep_walking;
-
-static int rep_walk_entry(const char *path, const struct stat *st, int type,
-			  struct FTW *ftw)
+static int rep_walk_file(void *ctx, const char *path, const char *name)
 {
-	(void)st;
-	(void)ftw;
-	if (type == FTW_F && S_ISREG(st->st_mode))
-		return rep_add_file(rep_walking, path) ? -1 : 0;
-	if (type == FTW_DNR || type == FTW_NS)
-		rep_walking->status = mm_error("replace", path, "cannot read: %s", strerror(errno));
+	(void)name;
+	return rep_add_file(ctx, path) ? -ENOMEM : 0;
+}
+
+static int rep_walk_error(void *ctx, const char *path, int err)
+{
+	struct rep *r = ctx;
+
+	r->status = mm_error("replace", path, "cannot read: %s", strerror(err));
 	return 0;
 }
 
@@ -235,15 +234,16 @@ static int rep_name_cmp(const void *a, const void *b)
  */
 static int rep_files(struct rep *r, const char **args, int n)
 {
+	static const struct walk_ops ops = { rep_walk_file, NULL, rep_walk_error };
 	struct stat st;
 
 	for (int i = 0; i < n; i++) {
 		size_t first = r->nfiles;
 
 		if (r->o.recursive && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-			rep_walking = r;
-			if (nftw(args[i], rep_walk_entry, 32, FTW_PHYS) < 0)
-				return mm_error("replace", args[i], "%s", strerror(errno));
+			if (walk_tree(args[i], &ops, r))
+				return mm_error("replace", NULL, "out of memory");
+			/* Whole paths in strcmp order ("a.txt" before "a/b"). */
 			qsort(r->files + first, r->nfiles - first, sizeof *r->files, rep_name_cmp);
 		} else if (rep_add_file(r, args[i])) {
 			return mm_error("replace", NULL, "out of memory");
@@ -454,8 +454,7 @@ static int replace_run(int argc, const char **argv)
 	int rc;
 
 	memset(&r, 0, sizeof r);
-	rc = cmd_parse("replace", table, "[OPTIONS] PATTERN REPLACEMENT FILE...", 3, -1, 0,
-		       argc, argv, &a);
+	rc = cmd_parse(&cmd_replace, table, argc, argv, &a);
 	if (rc >= 0) {
 		cmd_free_values(table);
 		return rc;
@@ -489,5 +488,7 @@ static int replace_run(int argc, const char **argv)
 const struct cmd cmd_replace = {
 	.name = "replace",
 	.summary = "replace a pattern's matches in place (same length, --pad, --cstring)",
+	.usage = "[OPTIONS] PATTERN REPLACEMENT FILE...",
+	.forms = { { .min = 3, .max = -1 } },
 	.run = replace_run,
 };

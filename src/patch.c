@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +147,8 @@ static void patch_note_decimal(struct patch *p, uint64_t off)
 }
 
 /* The checks above, on the line just decoded (bytes from `at`, the hex
- * text from `bytes` to `stop`); -1 with err set when it is not a patch. */
+ * text from `bytes` to `stop`); PATCH_EBAD with err set when it is not a
+ * patch. */
 static int patch_not_a_patch(struct patch *p, uint64_t off, size_t at,
 			     const char *bytes, const char *stop,
 			     const char *end, char *err)
@@ -161,18 +163,18 @@ static int patch_not_a_patch(struct patch *p, uint64_t off, size_t at,
 	if (patch_is_bits(b, n, tlen)) {
 		snprintf(err, PATCH_ERR, "binary digits (peek -f bits, xxd -b): this "
 			 "dump is not a patch; make it in the xxd format");
-		return -1;
+		return PATCH_EBAD;
 	}
 	if (patch_is_swapped(b, n, group / 2, text, tlen, text + tlen)) {
 		snprintf(err, PATCH_ERR, "little-endian groups (peek -e, xxd -e): "
 			 "this dump is not a patch; make it without -e");
-		return -1;
+		return PATCH_EBAD;
 	}
 	patch_note_decimal(p, off);
 	return 0;
 }
 
-/* One line, without its newline; 0 or -1 with err set. */
+/* One line, without its newline; 0, -ENOMEM, or PATCH_EBAD with err set. */
 static int patch_line(struct patch *p, const char *s, const char *end, char *err)
 {
 	uint64_t off = 0;
@@ -187,26 +189,25 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 	if (*s == '*') {
 		snprintf(err, PATCH_ERR,
 			 "a squeezed '*' line cannot be applied: make the patch without -a");
-		return -1;
+		return PATCH_EBAD;
 	}
 	for (; s < end && (d = num_hexval(*s)) >= 0; s++, digits++) {
 		if (off >> 60) {
 			snprintf(err, PATCH_ERR, "offset does not fit in 64 bits");
-			return -1;
+			return PATCH_EBAD;
 		}
 		off = off << 4 | (uint64_t)d;
 	}
 	if (!digits || s == end || *s != ':') {
 		snprintf(err, PATCH_ERR, "expected 'HEXOFFSET: HEXBYTES'");
-		return -1;
+		return PATCH_EBAD;
 	}
 	s++;
 	if (s < end && *s == ' ')
 		s++;
 	/* A line holds at most half its length in bytes: make room once. */
 	if (bytes_add(&p->data, NULL, (size_t)(end - s) / 2 + 1)) {
-		snprintf(err, PATCH_ERR, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	p->data.len = at;
 	bytes = s;
@@ -230,7 +231,7 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 				snprintf(err, PATCH_ERR, "'%c' is not a hex digit", bad);
 			else
 				snprintf(err, PATCH_ERR, "byte 0x%02x is not a hex digit", bad);
-			return -1;
+			return PATCH_EBAD;
 		}
 		c = (unsigned char)(hi << 4 | lo);
 		p->data.p[p->data.len++] = c;
@@ -238,17 +239,16 @@ static int patch_line(struct patch *p, const char *s, const char *end, char *err
 	}
 	if (p->data.len == at) {
 		snprintf(err, PATCH_ERR, "no bytes after the offset");
-		return -1;
+		return PATCH_EBAD;
 	}
 	if (p->data.len - at > UINT64_MAX - off) {
 		snprintf(err, PATCH_ERR, "bytes run past the largest offset");
-		return -1;
+		return PATCH_EBAD;
 	}
 	if (patch_not_a_patch(p, off, at, bytes, s, end, err))
-		return -1;
+		return PATCH_EBAD;
 	if (patch_add_bytes(p, off, at)) {
-		snprintf(err, PATCH_ERR, "out of memory");
-		return -1;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -376,7 +376,7 @@ int patch_init(struct patch *p, size_t text_size)
 	/* The bytes are at most half the text: one allocation, no regrowth. */
 	p->data.cap = text_size / 2 + 1;
 	p->data.p = map_alloc_huge(p->data.cap);
-	return p->data.p ? 0 : -1;
+	return p->data.p ? 0 : -ENOMEM;
 }
 
 /* Room for n more bytes, keeping the buffer huge-page backed. */
@@ -406,13 +406,10 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 	       size_t *bad_line, char *err)
 {
 	const char *s = text, *end = text + len;
-	int fast = cpu_has_ssse3();
+	int fast = cpu_has_ssse3(), rc;
 
-	if (patch_room(p, len / 2 + 1)) {
-		snprintf(err, PATCH_ERR, "out of memory");
-		*bad_line = p->nlines + 1;
-		return -1;
-	}
+	if (patch_room(p, len / 2 + 1))
+		return -ENOMEM;
 	while (s < end) {
 		const char *eol;
 		uint64_t off;
@@ -428,22 +425,19 @@ int patch_feed(struct patch *p, const char *text, size_t len,
 			else if (patch_not_a_patch(p, off, at, s + 10, s + 49,
 						   s + PATCH_XXD16_LINE - 1, err)) {
 				*bad_line = p->nlines;
-				return -1;
+				return PATCH_EBAD;
 			}
-			if (patch_add_bytes(p, off, at)) {
-				snprintf(err, PATCH_ERR, "out of memory");
-				*bad_line = p->nlines;
-				return -1;
-			}
+			if (patch_add_bytes(p, off, at))
+				return -ENOMEM;
 			s += PATCH_XXD16_LINE;
 			continue;
 		}
 		eol = memchr(s, '\n', (size_t)(end - s));
 		if (!eol)
 			eol = end;
-		if (patch_line(p, s, eol, err)) {
+		if ((rc = patch_line(p, s, eol, err))) {
 			*bad_line = p->nlines;
-			return -1;
+			return rc;
 		}
 		s = eol < end ? eol + 1 : end;
 	}
@@ -456,7 +450,7 @@ int patch_finish(struct patch *p, size_t *bad_line, char *err)
 		snprintf(err, PATCH_ERR, "decimal offsets (peek -d, xxd -d): this dump is "
 			 "not a patch; make it without -d");
 		*bad_line = p->decimal_line;
-		return -1;
+		return PATCH_EBAD;
 	}
 	for (size_t i = 0; i < p->n; i++)
 		p->lines[i].data = p->data.p + (uintptr_t)p->lines[i].data;
@@ -466,13 +460,10 @@ int patch_finish(struct patch *p, size_t *bad_line, char *err)
 int patch_parse(const char *text, size_t len, struct patch *p,
 		size_t *bad_line, char *err)
 {
-	if (patch_init(p, len)) {
-		snprintf(err, PATCH_ERR, "out of memory");
-		*bad_line = 0;
-		return -1;
-	}
-	if (patch_feed(p, text, len, bad_line, err))
-		return -1;
+	int rc;
+
+	if ((rc = patch_init(p, len)) || (rc = patch_feed(p, text, len, bad_line, err)))
+		return rc;
 	return patch_finish(p, bad_line, err);
 }
 

@@ -23,20 +23,27 @@ struct patch {
 };
 
 /*
- * Parse the whole text before anything is applied.  Returns 0, or -1 with
- * *bad_line (1-based) and a reason in err (at least 128 bytes).  The edits'
- * data pointers are valid once it returns 0, until patch_free.
+ * The text is not a patch: *bad_line (1-based) and err (at least 128
+ * bytes) say where and why.  Negative as the -errno beside it, and below
+ * every one of them (Linux's end at -4095) and map.h's MAP_ETRUNC.
+ */
+#define PATCH_EBAD (-10002)
+
+/*
+ * Parse the whole text before anything is applied.  Returns 0, -ENOMEM,
+ * or PATCH_EBAD.  The edits' data pointers are valid once it returns 0,
+ * until patch_free.
  */
 int patch_parse(const char *text, size_t len, struct patch *p,
 		size_t *bad_line, char *err);
 
 /*
  * The same in pieces: patch_init (text_size: the expected size of all the
- * text, 0 if unknown; -1 when out of memory), patch_feed for each piece of
- * whole lines (only the last piece may end without a newline; *bad_line
- * counts from the first piece), then patch_finish, which makes the edits'
- * data pointers valid, or refuses a dump with decimal offsets (-1, as
- * patch_feed).
+ * text, 0 if unknown; 0 or -ENOMEM), patch_feed for each piece of whole
+ * lines (only the last piece may end without a newline; *bad_line counts
+ * from the first piece; 0, -ENOMEM or PATCH_EBAD), then patch_finish,
+ * which makes the edits' data pointers valid, or refuses a dump with
+ * decimal offsets (PATCH_EBAD).
  */
 int patch_init(struct patch *p, size_t text_size);
 int patch_feed(struct patch *p, const char *text, size_t len,
@@ -46,9 +53,8 @@ int patch_finish(struct patch *p, size_t *bad_line, char *err);
 /*
  * Read all of fd (a file or a stream, from where it stands) and parse it,
  * in pieces that stay in the CPU's cache.  Returns 0, a negative errno
- * when reading failed, or PATCH_BAD with *bad_line and err.  (patch_read.c)
+ * when reading failed, or PATCH_EBAD.  (patch_read.c)
  */
-#define PATCH_BAD 1
 int patch_read(int fd, struct patch *p, size_t *bad_line, char *err);
 
 void patch_free(struct patch *p);

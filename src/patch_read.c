@@ -42,11 +42,12 @@ static int patch_grow(unsigned char **buf, size_t *cap, size_t have)
 	return 0;
 }
 
-/* Read fd to its end, feeding p whole lines; 0, -errno or PATCH_BAD. */
+/* Read fd to its end, feeding p whole lines; 0, -errno or PATCH_EBAD. */
 static int patch_read_all(int fd, struct patch *p, unsigned char **bufp,
 			  size_t *capp, size_t *bad_line, char *err)
 {
 	size_t have = 0;
+	int rc;
 
 	for (;;) {
 		size_t want = *capp - have < PATCH_PIECE ? *capp - have : PATCH_PIECE;
@@ -58,8 +59,7 @@ static int patch_read_all(int fd, struct patch *p, unsigned char **bufp,
 			return (int)r;
 		/* At the end, the last line may lack its newline. */
 		if (r == 0)
-			return have && patch_feed(p, (const char *)*bufp, have, bad_line, err)
-				? PATCH_BAD : 0;
+			return have ? patch_feed(p, (const char *)*bufp, have, bad_line, err) : 0;
 		have += (size_t)r;
 		nl = memrchr(*bufp + have - (size_t)r, '\n', (size_t)r);
 		if (!nl) {
@@ -68,8 +68,8 @@ static int patch_read_all(int fd, struct patch *p, unsigned char **bufp,
 			continue;
 		}
 		whole = (size_t)(nl - *bufp) + 1;
-		if (patch_feed(p, (const char *)*bufp, whole, bad_line, err))
-			return PATCH_BAD;
+		if ((rc = patch_feed(p, (const char *)*bufp, whole, bad_line, err)))
+			return rc;
 		memmove(*bufp, *bufp + whole, have - whole);
 		have -= whole;
 	}
@@ -90,14 +90,14 @@ int patch_read(int fd, struct patch *p, size_t *bad_line, char *err)
 	here = lseek(fd, 0, SEEK_CUR);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && here >= 0 && here < st.st_size)
 		text_size = (uint64_t)(st.st_size - here);
-	if (text_size > SIZE_MAX || patch_init(p, (size_t)text_size)) {
+	if (text_size > SIZE_MAX || patch_init(p, (size_t)text_size) < 0) {
 		free(buf);
 		return -ENOMEM;
 	}
 	rc = patch_read_all(fd, p, &buf, &cap, bad_line, err);
 	free(buf);
-	if (!rc && patch_finish(p, bad_line, err))
-		rc = PATCH_BAD;
+	if (!rc)
+		rc = patch_finish(p, bad_line, err);
 	if (rc)
 		patch_free(p);
 	return rc;

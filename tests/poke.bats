@@ -507,6 +507,21 @@ PY
 	assert_equal "$stderr" "mmtool: poke: --patch takes no DATA options, --repeat or --expect"
 }
 
+@test "poke: operands that fit none of its forms are a usage error" {
+	randfile "$T/f" 10
+	local usage="usage: mmtool poke [OPTIONS] FILE OFFSET DATA... | --patch PATCH FILE"
+	run -2 --separate-stderr mmtool poke --patch "$T/p" "$T/f" 0
+	assert_equal "$stderr" "mmtool: poke: wrong number of operands; $usage"
+	run -2 --separate-stderr mmtool poke -i "$T/f" "$T/f" 0 41
+	assert_equal "$stderr" "mmtool: poke: wrong number of operands; $usage"
+	run -2 --separate-stderr mmtool poke -i "$T/f" "$T/f"
+	assert_equal "$stderr" "mmtool: poke: missing operands; $usage"
+	run -2 --separate-stderr mmtool poke --size 20 "$T/f" 0
+	assert_equal "$stderr" "mmtool: poke: missing operands; $usage"
+	run -0 mmtool poke --size 20 "$T/f"
+	assert_equal "$(stat -c %s "$T/f")" 20
+}
+
 @test "poke: missing operands and empty DATA are errors" {
 	randfile "$T/f" 10
 	run -2 --separate-stderr mmtool poke "$T/f"

@@ -226,6 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(text, data, size);
 	memset(err, 0, sizeof err);
 	rc = patch_parse(text, size, &p, &bad, err);
+	FUZZ_CHECK(rc == 0 || rc == PATCH_EBAD);
 	check_reference(text, size, rc, bad, &p, err);
 	for (size_t i = 0; i < size; i++) {
 		nlines += data[i] == '\n';

@@ -51,6 +51,31 @@ public_dir() {
 	[ "$(stat -f -c %T "$D")" != tmpfs ] || skip "no disk file system for the test files"
 }
 
+# The regular files below $1 in the order of src/walk.c: depth first, names
+# in sorted order, no symbolic link followed, a directory that cannot be
+# listed left out; one a line.  Further arguments run python (as_nobody).
+py_walk() {
+	local dir=$1
+	shift
+	"$@" python3 - "$dir" <<'PY'
+import os, stat, sys
+def walk(d):
+    try:
+        names = sorted(os.listdir(d))
+    except PermissionError:
+        return
+    for name in names:
+        p = os.path.join(d, name)
+        st = os.lstat(p)
+        if stat.S_ISDIR(st.st_mode):
+            yield from walk(p)
+        elif stat.S_ISREG(st.st_mode):
+            yield p
+for p in walk(sys.argv[1]):
+    print(p)
+PY
+}
+
 _common_teardown() {
 	if [ -n "${D:-}" ] && [ "$D" != "$T" ]; then rm -rf "$D"; fi
 }
