@@ -223,14 +223,9 @@ static int rep_walk_error(void *ctx, const char *path, int err)
 	return 0;
 }
 
-static int rep_name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * The operands, with -r every regular file below each directory (symbolic
- * links are not followed), in name order.
+ * links are not followed), in walk.c's order, as grep -r and info -r.
  */
 static int rep_files(struct rep *r, const char **args, int n)
 {
@@ -238,13 +233,9 @@ static int rep_files(struct rep *r, const char **args, int n)
 	struct stat st;
 
 	for (int i = 0; i < n; i++) {
-		size_t first = r->nfiles;
-
 		if (r->o.recursive && stat(args[i], &st) == 0 && S_ISDIR(st.st_mode)) {
 			if (walk_tree(args[i], &ops, r))
 				return mm_error("replace", NULL, "out of memory");
-			/* Whole paths in strcmp order ("a.txt" before "a/b"). */
-			qsort(r->files + first, r->nfiles - first, sizeof *r->files, rep_name_cmp);
 		} else if (rep_add_file(r, args[i])) {
 			return mm_error("replace", NULL, "out of memory");
 		}
