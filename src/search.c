@@ -21,10 +21,11 @@
  * start needs more, the starts from there are tried one at a time with the
  * anchored copy of the pattern, and the costly one again with 2, 4, 8 ...
  * times as many steps, each try's limit taken from the budget, until it is
- * decided or the budget is spent.  The anchored copy runs in the
- * interpreter without auto-possessification: only then is every byte a
- * repeat gives back a counted step (the JIT counts a repeat once however
- * far it scans and gives back; a possessive repeat scans uncounted).
+ * decided or the budget is spent.  Those retries run in the interpreter
+ * without auto-possessification: only then is every byte a repeat gives
+ * back a counted step (the JIT counts a repeat once however far it scans
+ * and gives back; a possessive repeat scans uncounted).  What no step
+ * count sees, search_rx_callout charges.
  */
 #define SEARCH_STEPS_FIRST 256u
 /* The JIT's stack grows on demand up to this (its default is 32 KiB). */
@@ -41,6 +42,8 @@ struct search {
 	/* regex */
 	pcre2_code **code;
 	pcre2_code **acode;	/* the same, anchored: one start at a time */
+	pcre2_code **icode;	/* anchored, for the costly starts, or NULL */
+	char **text;		/* the patterns, for search_rx_callout */
 	size_t lookbehind;	/* the most any pattern looks behind a start */
 };
 
@@ -156,64 +159,127 @@ static int search_compile_bytes(struct search *s, const char *const *pats,
 	return 0;
 }
 
+/* Whether p begins a back reference: \1 .. \9, \g, \k or (?P=. */
+static int search_backref_at(const char *p)
+{
+	if (p[0] == '\\')
+		return (p[1] >= '1' && p[1] <= '9') || p[1] == 'g' || p[1] == 'k';
+	return !strncmp(p, "(?P=", 4);
+}
+
 /*
- * Whether pat may hold what the JIT runs without counting steps: a
- * lookahead (its repeats scan and are not given back), or a back reference
- * (\1 .. \9, \g, \k, (?P=): a repeat before it redoes its compare at
- * each character it gives back).  Escapes are skipped; anything else that
- * looks like one counts, which only costs speed.
+ * Whether pat may hold what no step count sees: a lookahead (a repeat in
+ * it scans, and the scan is dropped when it succeeds) or a back reference
+ * (each compare reads up to the length of its group).  Escapes are
+ * skipped; anything else that looks like one counts, which only costs
+ * speed.
  */
-static int search_jit_blind(const char *pat)
+static int search_uncounted(const char *pat)
 {
 	for (const char *p = pat; *p; p++) {
-		if (*p == '\\') {
-			p++;
-			if ((*p >= '1' && *p <= '9') || *p == 'g' || *p == 'k')
-				return 1;
-			if (!*p)
-				break;
-		} else if (!strncmp(p, "(?=", 3) || !strncmp(p, "(?!", 3) ||
-			   !strncmp(p, "(?P=", 4)) {
+		if (search_backref_at(p) || !strncmp(p, "(?=", 3) ||
+		    !strncmp(p, "(?!", 3))
 			return 1;
-		}
+		if (*p == '\\' && !*++p)
+			break;
 	}
 	return 0;
 }
 
-/* One pattern, unanchored into code and anchored into acode. */
+/*
+ * For the patterns search_uncounted finds, PCRE2_AUTO_CALLOUT calls this
+ * before each item: it charges one unit, plus the bytes the position moved
+ * since the last call (what repeats scanned), plus at a back reference the
+ * longest group captured so far.  Each start spends SEARCH_STEPS_FIRST
+ * units free, as the steps of search_rx_try; the rest come from the budget.
+ */
+static int search_rx_callout(pcre2_callout_block *cb, void *data)
+{
+	struct search_scan *sc = data;
+	uint64_t cost = 1;
+	size_t pos = cb->current_position;
+
+	if (cb->start_match != sc->co_start || !sc->co_started) {
+		sc->co_started = 1;
+		sc->co_start = sc->co_pos = cb->start_match;
+		sc->co_free = SEARCH_STEPS_FIRST;
+	}
+	cost += pos > sc->co_pos ? pos - sc->co_pos : sc->co_pos - pos;
+	sc->co_pos = pos;
+	if (search_backref_at(sc->s->text[sc->rx_k] + cb->pattern_position))
+		for (uint32_t g = 1; g < cb->capture_top; g++)
+			if (cb->offset_vector[2 * g] != PCRE2_UNSET)
+				cost += cb->offset_vector[2 * g + 1] -
+					cb->offset_vector[2 * g];
+	if (cost <= sc->co_free) {
+		sc->co_free -= cost;
+		return 0;
+	}
+	cost -= sc->co_free;
+	sc->co_free = 0;
+	if (cost > sc->steps) {
+		sc->steps = 0;
+		return PCRE2_ERROR_MATCHLIMIT;
+	}
+	sc->steps -= cost;
+	return 0;
+}
+
+static pcre2_code *search_compile_code(const char *pat, uint32_t opts,
+					int jit)
+{
+	PCRE2_SIZE eoff;
+	int ecode;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+					 opts, &ecode, &eoff, NULL);
+
+	/*
+	 * PARTIAL_HARD for chunks that are not the last.  Where the JIT is
+	 * missing (or refuses), the interpreter runs.
+	 */
+	if (code && jit)
+		pcre2_jit_compile(code, PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
+	return code;
+}
+
+/*
+ * One pattern, three ways: unanchored into code, anchored into acode for
+ * one start at a time, and anchored into the interpreter without
+ * auto-possessification for the costly starts (icode; acode itself where
+ * the pattern already runs that way).  PCRE2_ANCHORED is a compile option
+ * because at match time it would send a JIT-compiled pattern to the
+ * interpreter.
+ */
 static int search_compile_one(struct search *s, size_t k, const char *pat,
 			      uint32_t opts, char *err, size_t errlen)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE eoff;
 	uint32_t lb = 0;
-	int ecode, jit = !search_jit_blind(pat);
+	int ecode, jit = !search_uncounted(pat);
 
+	if (!jit)
+		opts |= PCRE2_NO_AUTO_POSSESS | PCRE2_AUTO_CALLOUT;
 	s->code[k] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-				   jit ? opts : opts | PCRE2_NO_AUTO_POSSESS,
-				   &ecode, &eoff, NULL);
+				   opts, &ecode, &eoff, NULL);
 	if (!s->code[k]) {
 		pcre2_get_error_message(ecode, msg, sizeof msg);
 		snprintf(err, errlen, "bad regex '%.60s': %s at offset %zu",
 			 pat, (char *)msg, (size_t)eoff);
 		return -1;
 	}
-	s->acode[k] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-				    opts | PCRE2_ANCHORED | PCRE2_NO_AUTO_POSSESS,
-				    &ecode, &eoff, NULL);
-	if (!s->acode[k]) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	/*
-	 * Both modes: PARTIAL_HARD for chunks that are not the last.
-	 * Where the JIT is missing (or refuses), the interpreter runs.
-	 * PCRE2_ANCHORED is a compile option here because at match time it
-	 * would send a JIT-compiled pattern to the interpreter.
-	 */
 	if (jit)
 		pcre2_jit_compile(s->code[k],
 				  PCRE2_JIT_COMPLETE | PCRE2_JIT_PARTIAL_HARD);
+	s->acode[k] = search_compile_code(pat, opts | PCRE2_ANCHORED, jit);
+	if (jit)
+		s->icode[k] = search_compile_code(pat, opts | PCRE2_ANCHORED |
+						  PCRE2_NO_AUTO_POSSESS, 0);
+	s->text[k] = strdup(pat);
+	if (!s->acode[k] || (jit && !s->icode[k]) || !s->text[k]) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (pcre2_pattern_info(s->code[k], PCRE2_INFO_MAXLOOKBEHIND, &lb) == 0 &&
 	    lb > s->lookbehind)
 		s->lookbehind = lb;
@@ -228,7 +294,9 @@ static int search_compile_regex(struct search *s, const char *const *pats,
 
 	s->code = calloc(s->npats, sizeof *s->code);
 	s->acode = calloc(s->npats, sizeof *s->acode);
-	if (!s->code || !s->acode) {
+	s->icode = calloc(s->npats, sizeof *s->icode);
+	s->text = calloc(s->npats, sizeof *s->text);
+	if (!s->code || !s->acode || !s->icode || !s->text) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -276,9 +344,15 @@ void search_free(struct search *s)
 			pcre2_code_free(s->code[k]);
 		if (s->acode)
 			pcre2_code_free(s->acode[k]);
+		if (s->icode)
+			pcre2_code_free(s->icode[k]);
+		if (s->text)
+			free(s->text[k]);
 	}
 	free(s->code);
 	free(s->acode);
+	free(s->icode);
+	free(s->text);
 	free(s->set.pats);
 	free(s->bytes);
 	free(s);
@@ -349,6 +423,7 @@ int search_scan_init(struct search_scan *sc, const struct search *s,
 		if (!(sc->md[k] = pcre2_match_data_create(1, NULL)))
 			goto nomem;
 	pcre2_jit_stack_assign(sc->mctx, NULL, sc->jit_stack);
+	pcre2_set_callout(sc->mctx, search_rx_callout, sc);
 	return 0;
 nomem:
 	search_scan_free(sc);
@@ -367,6 +442,7 @@ void search_scan_reset(struct search_scan *sc, uint64_t from, uint64_t limit,
 	sc->err_off = 0;
 	sc->steps = SEARCH_STEPS_BASE;
 	sc->credited = from;
+	sc->co_started = 0;
 }
 
 void search_scan_free(struct search_scan *sc)
@@ -437,6 +513,7 @@ static int search_rx_try(struct search_scan *sc, const pcre2_code *code,
 			 size_t from, uint32_t opts, uint32_t steps)
 {
 	/* The depth limit is the interpreter's; the JIT ignores it. */
+	sc->rx_k = k;
 	pcre2_set_match_limit(sc->mctx, steps);
 	pcre2_set_depth_limit(sc->mctx, steps);
 	return pcre2_match(code, p, n, from, opts, sc->md[k], sc->mctx);
@@ -457,6 +534,7 @@ static int search_rx_costly(struct search_scan *sc, size_t k,
 			    const unsigned char *p, size_t n, size_t at,
 			    uint32_t opts)
 {
+	const pcre2_code *code = sc->s->icode[k] ? sc->s->icode[k] : sc->s->acode[k];
 	uint64_t lim = 2 * (uint64_t)SEARCH_STEPS_FIRST;
 	int rc;
 
@@ -468,8 +546,7 @@ static int search_rx_costly(struct search_scan *sc, size_t k,
 		if (lim == 0)
 			return PCRE2_ERROR_MATCHLIMIT;
 		sc->steps -= lim;
-		rc = search_rx_try(sc, sc->s->acode[k], k, p, n, at, opts,
-				   (uint32_t)lim);
+		rc = search_rx_try(sc, code, k, p, n, at, opts, (uint32_t)lim);
 		lim *= 2;
 	} while (search_rx_out_of_steps(rc));
 	return rc;

@@ -105,8 +105,8 @@ int search_is_status(int rc);
  * starts and patterns, in PCRE2 match-limit steps.  A start that needs
  * more than is left ends the scan with SEARCH_ECOMPLEX.  See search.c.
  */
-#define SEARCH_STEPS_BASE ((uint64_t)32 << 20)
-#define SEARCH_STEPS_PER_BYTE 64u
+#define SEARCH_STEPS_BASE ((uint64_t)16 << 20)
+#define SEARCH_STEPS_PER_BYTE 32u
 
 /* One scan over one stream of chunks; one per thread. */
 struct search_scan {
@@ -128,6 +128,10 @@ struct search_scan {
 				   ran out; EREGEX: where that search began */
 	uint64_t steps;		/* regex steps left in the budget */
 	uint64_t credited;	/* starts before this have added their steps */
+	size_t rx_k;		/* the pattern being matched */
+	size_t co_start, co_pos;	/* search_rx_callout's start and position */
+	uint64_t co_free;	/* units that start may still spend free */
+	int co_started;
 	void **md;		/* PCRE2 match data, one per pattern */
 	void *ev;		/* each pattern's next match in the chunk */
 	void *mctx, *jit_stack;
