@@ -167,23 +167,63 @@ static int search_backref_at(const char *p)
 	return !strncmp(p, "(?P=", 4);
 }
 
+/* Past the class that begins at p ('['), or at its end if it has none. */
+static const char *search_skip_class(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p && *p != ']'; p++)
+		if (*p == '\\' && p[1])
+			p++;
+	return *p ? p : p - 1;
+}
+
 /*
- * Whether pat may hold what no step count sees: a lookahead (a repeat in
- * it scans, and the scan is dropped when it succeeds) or a back reference
- * (each compare reads up to the length of its group).  Escapes are
- * skipped; anything else that looks like one counts, which only costs
- * speed.
+ * What the JIT's step count may not see in pat: SEARCH_UNCOUNTED_GROUP, a
+ * repeated group with a repeat inside (a start may scan a long run inside
+ * the group for one step), which the interpreter counts as the run is
+ * given back; SEARCH_UNCOUNTED_SCAN, a lookahead (a repeat in it scans,
+ * and the scan is dropped when it succeeds) or a back reference (each
+ * compare reads up to the length of its group), which only
+ * search_rx_callout counts.  Escapes and classes are skipped; a quantifier
+ * is any of "*+?{" but the '?' of "(?"; anything that looks like one of
+ * these counts, which only costs speed.
  */
+enum { SEARCH_UNCOUNTED_GROUP = 1, SEARCH_UNCOUNTED_SCAN };
+
 static int search_uncounted(const char *pat)
 {
+	unsigned long nested = 0;	/* bit d: group at depth d repeats inside */
+	unsigned depth = 0;
+	int found = 0;
+
 	for (const char *p = pat; *p; p++) {
 		if (search_backref_at(p) || !strncmp(p, "(?=", 3) ||
 		    !strncmp(p, "(?!", 3))
-			return 1;
-		if (*p == '\\' && !*++p)
-			break;
+			return SEARCH_UNCOUNTED_SCAN;
+		if (*p == '\\') {
+			if (!*++p)
+				break;
+		} else if (*p == '[') {
+			p = search_skip_class(p);
+		} else if (*p == '(') {
+			if (++depth >= 8 * sizeof nested)
+				return SEARCH_UNCOUNTED_SCAN;
+			nested &= ~(1ul << depth);
+		} else if (*p == ')' && depth) {
+			if ((nested >> depth & 1) && p[1] && strchr("*+?{", p[1]))
+				found = SEARCH_UNCOUNTED_GROUP;
+			if (nested >> depth & 1)
+				nested |= 1ul << (depth - 1);
+			depth--;
+		} else if (strchr("*+{", *p) || (*p == '?' && p[-1] != '(')) {
+			nested |= 1ul << depth;
+		}
 	}
-	return 0;
+	return found;
 }
 
 /*
@@ -256,10 +296,12 @@ static int search_compile_one(struct search *s, size_t k, const char *pat,
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE eoff;
 	uint32_t lb = 0;
-	int ecode, jit = !search_uncounted(pat);
+	int ecode, uncounted = search_uncounted(pat), jit = !uncounted;
 
-	if (!jit)
-		opts |= PCRE2_NO_AUTO_POSSESS | PCRE2_AUTO_CALLOUT;
+	if (uncounted)
+		opts |= PCRE2_NO_AUTO_POSSESS;
+	if (uncounted == SEARCH_UNCOUNTED_SCAN)
+		opts |= PCRE2_AUTO_CALLOUT;
 	s->code[k] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
 				   opts, &ecode, &eoff, NULL);
 	if (!s->code[k]) {
