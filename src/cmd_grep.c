@@ -19,11 +19,13 @@
  *   first match starts before x (a match straddled the seam), or the job
  *   could not hold all its output, the calling thread searches on from x
  *   itself.  So the output is that of one scan from the start, for every -j.
- * - Reading: every file is read with pread(2) in 256 KiB chunks (map.c),
- *   unless --mmap: then it is mapped, a window at a time.  Reading costs a
- *   copy, but a mapping costs page faults, and on some virtual machines
- *   many times more: reading a tree was 8 times faster, a file cached in
- *   small pages 4 times, one cached in huge pages 1.2 times slower.
+ * - Reading: a file named on the command line is mapped, a window at a
+ *   time, when 16 MiB or more of it is searched; every other file is read
+ *   with pread(2) in 256 KiB chunks (map.c); --mmap and --no-mmap force
+ *   either (grep_maps).  Reading costs a copy, two thirds of the time of a
+ *   literal search; a mapping costs a page table entry for each 4 KiB
+ *   page of the page cache (or one for a 2 MiB folio), which on some
+ *   virtual machines is dearer than the copy: a walk's files are read.
  */
 #include <dirent.h>
 #include <errno.h>
