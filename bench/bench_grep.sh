@@ -36,6 +36,10 @@ bench_pipe_compare "grep: offsets of a literal (output to a pipe)" 30 \
 bench_compare "grep -c: count a literal" 30 \
 	"$MMTOOL grep -c $grep_lit $grep_file" \
 	"rg -c -a -F --count-matches $grep_lit $grep_file"
+# The file is mapped by default (mmtool(1)); the same count read with pread(2).
+bench_compare "grep -c --no-mmap: count a literal, reading the file" 30 \
+	"$MMTOOL grep -c --no-mmap $grep_lit $grep_file" \
+	"rg -c -a -F --count-matches $grep_lit $grep_file"
 
 # The same bytes with the third a wildcard: 58 71 ?? 23 5a 6b.
 bench_compare "grep -x: hex with a ?? wildcard, rg with the same as a (?-u) byte regex" 30 \
@@ -64,7 +68,7 @@ PY
 # The same bytes written the way most tools write (64 KiB at a time): the
 # page cache then holds 4 KiB folios, not the 2 MiB ones a single write
 # leaves, and a mapping of them is slow to touch on some VMs (rg maps a
-# single file; mmtool reads it unless --mmap).
+# single file, and so does mmtool: a named file of 16 MiB or more).
 grep_small=$grep_file.small
 dd if="$grep_file" of="$grep_small" bs=64K status=none
 cat "$grep_small" > /dev/null
@@ -73,6 +77,9 @@ bench_compare "grep: offsets of a literal, file written in 64 KiB pieces" 20 \
 	"rg -boa -o -F $grep_lit $grep_small"
 bench_compare "grep -c: count a literal, file written in 64 KiB pieces" 20 \
 	"$MMTOOL grep -c $grep_lit $grep_small" \
+	"rg -c -a -F --count-matches $grep_lit $grep_small"
+bench_compare "grep -c --no-mmap: count a literal, file written in 64 KiB pieces, read" 20 \
+	"$MMTOOL grep -c --no-mmap $grep_lit $grep_small" \
 	"rg -c -a -F --count-matches $grep_lit $grep_small"
 bench_compare "grep -x: hex with a ?? wildcard, file written in 64 KiB pieces" 20 \
 	"$MMTOOL grep -x 5871??235a6b $grep_small" \

@@ -221,8 +221,8 @@ complete -c mmtool -n $c -l json -d 'One JSON object a line'
 complete -c mmtool -n $c -s r -l recursive -d 'Search directories'
 complete -c mmtool -n $c -l lock -d 'Hold a shared flock(2) while searching'
 complete -c mmtool -n $c -s j -l threads -x -d 'Search with N threads'
-complete -c mmtool -n $c -l mmap -d 'Map files instead of reading them'
-complete -c mmtool -n $c -l no-mmap -d 'Read files with read(2), the default'
+complete -c mmtool -n $c -l mmap -d 'Map every file instead of reading it'
+complete -c mmtool -n $c -l no-mmap -d 'Read every file with read(2)'
 
 # flush [OPTIONS] FILE...
 set c '__fish_mmtool_is flush'

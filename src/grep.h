@@ -22,7 +22,8 @@ struct grep_opts {
 	const char **pat_files;	/* -f */
 	const char **includes, **excludes, **exclude_dirs;
 	int hex, regex, perl, fixed, icase, overlap, with_name, count, list, quiet;
-	int null, json, recursive, lock, mmap;
+	int null, json, recursive, lock;
+	int mmap;		/* --mmap 1, --no-mmap 0, neither -1: grep_maps decides */
 	int list_without, only, word, no_messages;
 	int word_filter;	/* -w on literal or hex: matches are checked here */
 	const char *max_count, *range, *radix, *context, *threads;

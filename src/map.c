@@ -236,6 +236,9 @@ static int map_walk_call(void *arg)
 	return c->fn(c->ctx, c->p, c->n, c->pos);
 }
 
+static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
+			 size_t keep, map_chunk_fn fn, void *ctx);
+
 static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 			   size_t keep, map_chunk_fn fn, void *ctx)
 {
@@ -249,6 +252,12 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 		n = end - pos < MAP_WINDOW ? (size_t)(end - pos) : MAP_WINDOW;
 		/* One pass of the kernel maps the window, not a fault every 16 pages. */
 		rc = map_view_open(f, pos, n, MAP_VIEW_POPULATE, &v);
+		/*
+		 * No address space left (ulimit -v, many threads each with a
+		 * window): the rest is read, on the same grid of chunks.
+		 */
+		if (rc == -ENOMEM)
+			return map_walk_read(f, pos, end - pos, keep, fn, ctx);
 		if (rc)
 			break;
 		madvise(v.base, v.base_len, MADV_SEQUENTIAL);

@@ -92,7 +92,8 @@ int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx);
 /*
  * Deliver the bytes [off, off + len) of f to fn in order (len UINT64_MAX:
  * to the end of the file).  A mappable file is walked in mapped windows of
- * at most MAP_WINDOW bytes under map_guard, unless f->no_map: then it is
+ * at most MAP_WINDOW bytes under map_guard (read from where a window
+ * cannot be mapped for want of address space), unless f->no_map: then it is
  * read with pread(2) in chunks of 256 KiB or 16 * keep (at most
  * MAP_WINDOW), as a stream is with read(2) (and
  * skipped up to `off` by seeking or reading).  Each chunk after the first

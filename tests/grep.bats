@@ -346,15 +346,56 @@ PY
 	done
 }
 
+@test "grep: the default, --mmap and --no-mmap print the same for a file that either way may reach" {
+	# 20 MiB: mapped by default when named, read when found by -r or
+	# when --range asks for less than 16 MiB of it (mmtool(1)).
+	randfile "$T/f" $((20 << 20))
+	plant "$T/f" "$NEEDLE" 0 $(((2 << 20) + 5)) $(((16 << 20) - 3)) $(((20 << 20) - 6))
+	mkdir "$T/d"
+	cp "$T/f" "$T/d/f"
+	for args in "NEEDLE $T/f" "-c NEEDLE $T/f" "-x 4e45??444c45 $T/f" \
+		"-E NE.DLE $T/f" "-o --json NEEDLE $T/f" "-C 20 NEEDLE $T/f" \
+		"--range 1M+2M NEEDLE $T/f" "-r -c NEEDLE $T/d" "-j1 NEEDLE $T/f"; do
+		mmtool grep $args > "$T/default"
+		mmtool grep --mmap $args > "$T/mapped"
+		mmtool grep --no-mmap $args > "$T/read"
+		cmp "$T/default" "$T/mapped"
+		cmp "$T/default" "$T/read"
+	done
+	run -0 mmtool grep NEEDLE "$T/f"
+	assert_output "$(py_find "$T/f" "$NEEDLE")"
+}
+
+@test "grep: by default a named file of 16 MiB or more is mapped, a smaller one or one under -r read (strace)" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	[ -z "${MMTOOL_WRAP:-}" ] || skip "strace would trace the wrapper"
+	randfile "$T/big" $((16 << 20))
+	randfile "$T/small" $(((16 << 20) - 1))
+	mkdir "$T/d"
+	cp "$T/big" "$T/d/big"
+	reads() {
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+			strace -f -qq -e trace=pread64 -o "$T/trace" mmtool grep -j1 "$@" > /dev/null
+		grep -cE '^[0-9]+ +pread64\(.*\) = [0-9]{5,}$' "$T/trace" || true
+	}
+	[ "$(reads NEEDLE "$T/big")" -eq 0 ]
+	[ "$(reads NEEDLE "$T/small")" -gt 0 ]
+	[ "$(reads -r NEEDLE "$T/d")" -gt 0 ]
+	[ "$(reads --range 0+1M NEEDLE "$T/big")" -gt 0 ]
+	[ "$(reads --no-mmap NEEDLE "$T/big")" -gt 0 ]
+	[ "$(reads --mmap NEEDLE "$T/small")" -eq 0 ]
+}
+
 @test "grep: a 4 GiB file is searched window by window under ulimit -v 262144" {
 	under_sanitizer && skip "ASan cannot run under a small ulimit -v"
 	[ -z "${MMTOOL_WRAP:-}" ] || skip "valgrind cannot run under a small ulimit -v"
 	truncate -s 4G "$T/huge" || skip "no sparse files here"
 	offs="0 33554429 67108859 2147483646 2181038076 4294967290"
 	plant "$T/huge" "$NEEDLE" $offs
-	run -0 bash -c "ulimit -v 262144 && mmtool grep NEEDLE '$T/huge'"
+	# Mapped: 16 threads' windows do not all fit, and those that do not are read.
+	run -0 bash -c "ulimit -v 262144 && mmtool grep -j16 NEEDLE '$T/huge'"
 	assert_output "$(tr ' ' '\n' <<<"$offs")"
-	run -0 bash -c "ulimit -v 262144 && mmtool grep --mmap -j2 NEEDLE '$T/huge'"
+	run -0 bash -c "ulimit -v 262144 && mmtool grep --no-mmap -j2 NEEDLE '$T/huge'"
 	assert_output "$(tr ' ' '\n' <<<"$offs")"
 }
 
