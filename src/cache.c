@@ -13,6 +13,7 @@
 
 #include "cache.h"
 #include "map.h"
+#include "pool.h"
 
 int cache_open(const char *path, int flags, int *fd, struct stat *st)
 {
@@ -521,22 +522,33 @@ int cache_snapshot_restore(int fd, const struct cache_snapshot *s)
 	return rc;
 }
 
+/*
+ * --load reads what it can as whole 2 MiB blocks through map_load, with
+ * this many blocks' reads in flight (a thread each, blocked in a page
+ * fault): one at a time a virtual disk is idle between reads.  The rest,
+ * a run's ends and runs under a block, go through pread.
+ */
+#define CACHE_LOAD_DEPTH 8
+#define CACHE_LOAD_JOB (4 * MAP_LOAD_BLOCK)
+
 struct cache_reader {
 	int fd;
 	unsigned char *buf;
 	size_t cap;
+	struct cache_range *jobs;	/* the aligned blocks, for map_load */
+	size_t njobs;
 };
 
-/* Read [off, off + len): the kernel caches exactly those pages. */
-static int cache_read_run(void *arg, uint64_t off, uint64_t len)
+/* Read [off, off + len) with pread into buf: the kernel caches those pages. */
+static int cache_read_range(int fd, unsigned char *buf, size_t cap, uint64_t off,
+			    uint64_t len)
 {
-	struct cache_reader *r = arg;
 	ssize_t got;
 
-	/* Queue the whole run's reads at once; pread then waits for them. */
-	posix_fadvise(r->fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
+	/* Queue the run's reads at once; pread then waits for them. */
+	posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED);
 	while (len) {
-		got = pread(r->fd, r->buf, len < r->cap ? (size_t)len : r->cap, (off_t)off);
+		got = pread(fd, buf, len < cap ? (size_t)len : cap, (off_t)off);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -549,10 +561,61 @@ static int cache_read_run(void *arg, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/*
+ * A run of pages to read: its whole aligned blocks become map_load jobs,
+ * the pages before and after them are read now.
+ */
+static int cache_read_run(void *arg, uint64_t off, uint64_t len)
+{
+	struct cache_reader *r = arg;
+	uint64_t lo = (off + MAP_LOAD_BLOCK - 1) & ~(MAP_LOAD_BLOCK - 1);
+	uint64_t hi = (off + len) & ~(MAP_LOAD_BLOCK - 1), n;
+	int rc;
+
+	if (lo >= hi)
+		return cache_read_range(r->fd, r->buf, r->cap, off, len);
+	if (lo > off && (rc = cache_read_range(r->fd, r->buf, r->cap, off, lo - off)))
+		return rc;
+	if (hi < off + len &&
+	    (rc = cache_read_range(r->fd, r->buf, r->cap, hi, off + len - hi)))
+		return rc;
+	for (; lo < hi; lo += n) {
+		n = hi - lo < CACHE_LOAD_JOB ? hi - lo : CACHE_LOAD_JOB;
+		if ((rc = cache_push(&r->jobs, &r->njobs, (struct cache_range){ lo, n })))
+			return rc;
+	}
+	return 0;
+}
+
+/* A pool job: one group of blocks; where map_load cannot, pread. */
+static int cache_load_job(void *ctx, size_t job, void *slot)
+{
+	const struct cache_reader *r = ctx;
+	const struct cache_range *b = &r->jobs[job];
+	unsigned char *buf;
+	int rc;
+
+	(void)slot;
+	if (map_load(r->fd, b->off, (size_t)b->len) == 0)
+		return 0;
+	if (!(buf = malloc(r->cap)))
+		return -ENOMEM;
+	rc = cache_read_range(r->fd, buf, r->cap, b->off, b->len);
+	free(buf);
+	return rc;
+}
+
+static int cache_load_done(void *ctx, size_t job, void *slot, int run_rc)
+{
+	(void)ctx, (void)job, (void)slot;
+	return run_rc;
+}
+
 int cache_snapshot_load(int fd, const struct cache_snapshot *s, void *buf,
 			size_t cap)
 {
-	struct cache_reader r = { fd, buf, cap };
+	static const struct pool_ops ops = { .run = cache_load_job, .emit = cache_load_done };
+	struct cache_reader r = { fd, buf, cap, NULL, 0 };
 	int rc = 0;
 
 	/*
@@ -568,6 +631,9 @@ int cache_snapshot_load(int fd, const struct cache_snapshot *s, void *buf,
 		else if (p->resident == 0)
 			rc = cache_read_run(&r, p->off, p->len);
 	}
+	if (rc == 0 && r.njobs)
+		rc = pool_run(r.njobs, CACHE_LOAD_DEPTH, 0, 2 * CACHE_LOAD_DEPTH, &ops, &r);
+	free(r.jobs);
 	return rc;
 }
 

@@ -158,6 +158,35 @@ void map_view_close(struct map_view *v)
 	v->base = NULL;
 }
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22	/* Linux 5.14; missing from older headers */
+#endif
+
+int map_load(int fd, uint64_t off, size_t len)
+{
+	void *p;
+	int rc = 0;
+
+	if (off > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - off)
+		return -EOVERFLOW;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
+	if (p == MAP_FAILED)
+		return -errno;
+	/*
+	 * A fault in a VM_HUGEPAGE mapping reads the whole 2 MiB-aligned
+	 * block around it as one folio (do_sync_mmap_readahead() in
+	 * mm/filemap.c), and VM_RAND_READ stops it there: no second block,
+	 * no readahead past the mapping.  Without transparent huge pages
+	 * MADV_HUGEPAGE fails: a fault would then read one page, a wait
+	 * per page, and the caller does better with pread.
+	 */
+	if (madvise(p, len, MADV_HUGEPAGE) < 0 || madvise(p, len, MADV_RANDOM) < 0 ||
+	    madvise(p, len, MADV_POPULATE_READ) < 0)
+		rc = -errno;
+	munmap(p, len);
+	return rc;
+}
+
 int map_view_sync(struct map_view *v)
 {
 	return msync(v->base, v->base_len, MS_SYNC) < 0 ? -errno : 0;

@@ -77,6 +77,21 @@ int map_view_open(struct map_file *f, uint64_t off, size_t len, int flags,
 		  struct map_view *v);
 void map_view_close(struct map_view *v);
 
+/*
+ * Read [off, off + len) of fd (open for reading) into the page cache and
+ * nothing around it, waiting for the reads.  off and len should be
+ * multiples of MAP_LOAD_BLOCK: each such block is then read as one folio
+ * of 2 MiB where the kernel and file system allow it (a 4 GiB file is
+ * then 2,048 entries in the page cache, not a million, and counting them
+ * with cachestat(2) is that much cheaper); a block that is partly
+ * resident already is read around its resident pages.  Returns 0 or
+ * -errno: -EINVAL where the kernel lacks transparent huge pages or
+ * MADV_POPULATE_READ (Linux 5.14), -EFAULT where a page could not be read
+ * or the file ended; the caller then reads with pread(2), which says why.
+ */
+#define MAP_LOAD_BLOCK ((uint64_t)2 << 20)
+int map_load(int fd, uint64_t off, size_t len);
+
 /* msync(MS_SYNC) of the view's pages: they are on stable storage after. */
 int map_view_sync(struct map_view *v);
 

@@ -405,6 +405,20 @@ SH
 	assert_line --partial "Resident Pages: 128/128"
 }
 
+@test "flush --load --range: whole 2 MiB blocks and the ends around them, nothing past (fincore, vmtouch -v -p)" {
+	ondisk_dir
+	cold_file "$D/f" $((12 << 20))
+	read_pages "$D/f" 700 701 3000
+	# [1 MiB, 8 MiB - 32): pages 256 to 2047, the blocks 2-6 MiB among them.
+	run -0 mmtool flush --load --range 1M+7340000 "$D/f"
+	assert_output ""
+	run -0 vmtouch -v -p 1M-8M "$D/f"
+	assert_line --partial "Resident Pages: 1792/1792"
+	run -0 vmtouch -v -p 8M-12M "$D/f"
+	assert_line --partial "Resident Pages: 1/1024"
+	assert_equal "$(fincore_pages "$D/f")" 1793
+}
+
 @test "flush --load: does not write dirty pages back" {
 	ondisk_dir
 	need_cachestat
