@@ -24,6 +24,9 @@ int cache_open(const char *path, int flags, int *fd, struct stat *st)
 	 */
 	int oflags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK, e;
 
+	if (flags & CACHE_OPEN_NOFOLLOW)
+		oflags |= O_NOFOLLOW;
+
 	*fd = open(path, O_RDONLY | oflags);
 	if (*fd < 0 && errno == EACCES && (flags & CACHE_OPEN_WRONLY_FALLBACK))
 		*fd = open(path, O_WRONLY | oflags);
@@ -247,8 +250,13 @@ out:
  */
 int cache_residency_visible(int fd, const struct stat *st)
 {
+	/* Asked once a thread: info -r asks for every file. */
+	static _Thread_local uid_t me;
+	static _Thread_local int have_me;
 	char proc[64];
-	uid_t me = geteuid();
+
+	if (!have_me)
+		me = geteuid(), have_me = 1;
 
 	if (me == 0 || st->st_uid == me)
 		return 1;

@@ -26,6 +26,8 @@ enum cache_open_flags {
 	 * sync(1) does: fsync needs a descriptor, not a particular mode.
 	 */
 	CACHE_OPEN_WRONLY_FALLBACK = 1,
+	/* Refuse a symbolic link (ELOOP): info -r follows none. */
+	CACHE_OPEN_NOFOLLOW = 2,
 };
 
 /*

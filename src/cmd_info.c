@@ -39,6 +39,7 @@ struct info_opts {
 /* What is known about one file once it has been looked at: a pool slot. */
 struct info_file {
 	const char *name;
+	int walked;		/* found by -r's walk as a regular file */
 	const char *no_size;	/* why the file has no size (a pipe), or NULL */
 	struct cache_layout layout;
 	struct cache_map map;
@@ -60,6 +61,7 @@ struct info_total {
 struct info_ctx {
 	const struct info_opts *io;
 	const char **names;
+	const unsigned char *walked;	/* per name: info_file.walked */
 	struct out *out;
 	struct info_total total;
 	int status, nprinted;
@@ -178,7 +180,13 @@ static int info_measure(const struct info_opts *io, int fd, const struct stat *s
 	size_t page = map_page_size();
 	int rc;
 
-	rc = cache_layout(fd, st, &f->layout, with_map || io->bar ? &f->map : NULL);
+	if (io->cache) {
+		/* -c reports no layout: the size will do, without SEEK_DATA's walk. */
+		f->layout.allocated = (uint64_t)st->st_blocks * 512;
+		rc = cache_size(fd, st, &f->layout.size);
+	} else {
+		rc = cache_layout(fd, st, &f->layout, with_map || io->bar ? &f->map : NULL);
+	}
 	if (rc == 0 && with_map && S_ISREG(st->st_mode))
 		rc = cache_map_extents(fd, &f->map);
 	if (rc) {
@@ -234,6 +242,9 @@ static int info_open(struct info_file *f, int *fd, struct stat *st, int *is_node
 		/* A pipe's st_size is what is buffered now, not a size. */
 		if (rc == 0 && (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)))
 			f->no_size = "a pipe: its length is known only once read";
+	} else if (f->walked) {
+		/* A regular file when the walk saw it: no stat first, no link followed. */
+		rc = cache_open(f->name, CACHE_OPEN_NOFOLLOW, fd, st);
 	} else if (stat(f->name, st) == 0 &&
 		   (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode))) {
 		*is_node = 1;
@@ -244,6 +255,11 @@ static int info_open(struct info_file *f, int *fd, struct stat *st, int *is_node
 	if (rc) {
 		info_set_err(f, NULL, strerror(-rc));
 		return -1;
+	}
+	/* Swapped for a FIFO since the walk (open does not wait: O_NONBLOCK). */
+	if (f->walked && (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode))) {
+		close(*fd);
+		*is_node = 1;
 	}
 	return 0;
 }
@@ -289,6 +305,7 @@ static int info_job(void *ctx, size_t job, void *slot)
 
 	memset(f, 0, sizeof *f);
 	f->name = c->names[job];
+	f->walked = c->walked[job];
 	info_look(c->io, f);
 	return 0;
 }
@@ -621,11 +638,12 @@ static void info_print_total(const struct info_opts *io, struct out *o,
 /* A growing list of file names to look at. */
 struct info_list {
 	const char **v;
-	char **owned;		/* the names the walk made, to free */
-	size_t n, cap, nowned;
+	unsigned char *walked;	/* per name: the walk made it (and owns it) */
+	size_t n, cap;
 };
 
-static int info_list_add(struct info_list *l, const char *name, int own)
+/* Add name; with `walked` the list owns it (-r's walk made it). */
+static int info_list_add(struct info_list *l, const char *name, int walked)
 {
 	void *grown;
 
@@ -634,13 +652,12 @@ static int info_list_add(struct info_list *l, const char *name, int own)
 		if (!(grown = realloc(l->v, l->cap * sizeof *l->v)))
 			return -1;
 		l->v = grown;
-		if (!(grown = realloc(l->owned, l->cap * sizeof *l->owned)))
+		if (!(grown = realloc(l->walked, l->cap)))
 			return -1;
-		l->owned = grown;
+		l->walked = grown;
 	}
+	l->walked[l->n] = (unsigned char)walked;
 	l->v[l->n++] = name;
-	if (own)
-		l->owned[l->nowned++] = (char *)name;
 	return 0;
 }
 
@@ -704,9 +721,10 @@ static int info_collect(const struct info_opts *io, const struct cmd_args *a,
 
 static void info_list_free(struct info_list *l)
 {
-	for (size_t i = 0; i < l->nowned; i++)
-		free(l->owned[i]);
-	free(l->owned);
+	for (size_t i = 0; i < l->n; i++)
+		if (l->walked[i])
+			free((char *)l->v[i]);
+	free(l->walked);
 	free(l->v);
 }
 
@@ -738,7 +756,8 @@ static int info_check(struct info_opts *io, const char *threads)
 /* Look at every file on the pool and print them in order. */
 static int info_all(const struct info_opts *io, struct info_list *l, int status)
 {
-	struct info_ctx c = { .io = io, .names = l->v, .status = status };
+	struct info_ctx c = { .io = io, .names = l->v, .walked = l->walked,
+			      .status = status };
 	static const struct pool_ops ops = {
 		.run = info_job, .emit = info_emit, .free_slot = info_file_free,
 	};
