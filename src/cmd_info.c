@@ -370,19 +370,41 @@ static void info_bar(struct out *o, const struct info_file *f, int have_layout)
 	out_str(o, cells);
 }
 
-/* "key:" padded so that the values line up. */
+/* "key:" padded so that the values line up (as "%-16s"). */
 static void info_key(struct out *o, const char *key)
 {
-	out_printf(o, "%-16s", key);
+	size_t n = strlen(key);
+
+	out_write(o, key, n);
+	for (; n < 16; n++)
+		out_char(o, ' ');
 }
 
-static void info_bytes_line(struct out *o, const char *key, uint64_t n)
+/* "key:" and a count, a line. */
+static void info_u64_line(struct out *o, const char *key, uint64_t n)
+{
+	info_key(o, key);
+	out_u64(o, n);
+	out_char(o, '\n');
+}
+
+/* n, then " (1.5 MiB)". */
+static void info_bytes(struct out *o, uint64_t n)
 {
 	char human[32];
 
 	info_human(n, human, sizeof human);
+	out_u64(o, n);
+	out_str(o, " (");
+	out_str(o, human);
+	out_char(o, ')');
+}
+
+static void info_bytes_line(struct out *o, const char *key, uint64_t n)
+{
 	info_key(o, key);
-	out_printf(o, "%llu (%s)\n", (unsigned long long)n, human);
+	info_bytes(o, n);
+	out_char(o, '\n');
 }
 
 static void info_text_line(struct out *o, const char *key, const char *value)
@@ -420,35 +442,44 @@ static void info_print_map(struct out *o, const struct info_file *f, int have_la
 	info_print_ranges(o, "resident", f->resident_ranges, f->nresident);
 }
 
+/* cachestat's counts, a line: "cached 3, dirty 0, ...". */
+static void info_print_counts(struct out *o, const struct cache_counts *c)
+{
+	info_key(o, "cachestat:");
+	out_str(o, "cached ");
+	out_u64(o, c->cached);
+	out_str(o, ", dirty ");
+	out_u64(o, c->dirty);
+	out_str(o, ", writeback ");
+	out_u64(o, c->writeback);
+	out_str(o, ", evicted ");
+	out_u64(o, c->evicted);
+	out_str(o, ", recently evicted ");
+	out_u64(o, c->recently_evicted);
+	out_char(o, '\n');
+}
+
 /* The page-cache lines: pages, resident, cachestat's counts. */
 static void info_print_cache(struct out *o, const struct info_file *f)
 {
-	char human[32], pct[32];
-	uint64_t bytes = f->resident * map_page_size();
+	char pct[32];
 
-	info_key(o, "page size:");
-	out_printf(o, "%zu\n", map_page_size());
-	info_key(o, "pages:");
-	out_printf(o, "%llu\n", (unsigned long long)f->pages);
-	info_key(o, "resident pages:");
+	info_u64_line(o, "page size:", map_page_size());
+	info_u64_line(o, "pages:", f->pages);
 	if (f->unknown) {
+		info_key(o, "resident pages:");
 		out_printf(o, "unknown (%s)\n", f->unknown);
 		return;
 	}
-	out_printf(o, "%llu\n", (unsigned long long)f->resident);
-	info_human(bytes, human, sizeof human);
+	info_u64_line(o, "resident pages:", f->resident);
 	info_percent(f->resident, f->pages, pct, sizeof pct);
 	info_key(o, "resident:");
-	out_printf(o, "%llu (%s), %s%%\n", (unsigned long long)bytes, human, pct);
-	if (f->have_counts) {
-		info_key(o, "cachestat:");
-		out_printf(o, "cached %llu, dirty %llu, writeback %llu, evicted %llu, recently evicted %llu\n",
-			   (unsigned long long)f->counts.cached,
-			   (unsigned long long)f->counts.dirty,
-			   (unsigned long long)f->counts.writeback,
-			   (unsigned long long)f->counts.evicted,
-			   (unsigned long long)f->counts.recently_evicted);
-	}
+	info_bytes(o, f->resident * map_page_size());
+	out_str(o, ", ");
+	out_str(o, pct);
+	out_str(o, "%\n");
+	if (f->have_counts)
+		info_print_counts(o, &f->counts);
 }
 
 static void info_print_human(const struct info_opts *io, struct out *o,
@@ -461,10 +492,8 @@ static void info_print_human(const struct info_opts *io, struct out *o,
 		info_bytes_line(o, "size:", f->layout.size);
 	if (info_wants_layout(io)) {
 		info_bytes_line(o, "allocated:", f->layout.allocated);
-		info_key(o, "extents:");
-		out_printf(o, "%llu\n", (unsigned long long)f->layout.extents);
-		info_key(o, "holes:");
-		out_printf(o, "%llu\n", (unsigned long long)f->layout.holes);
+		info_u64_line(o, "extents:", f->layout.extents);
+		info_u64_line(o, "holes:", f->layout.holes);
 		info_text_line(o, "type:", f->magic.type);
 		info_text_line(o, "mime:", f->magic.mime);
 		info_text_line(o, "encoding:", f->magic.encoding);

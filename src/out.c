@@ -101,3 +101,13 @@ void out_printf(struct out *o, const char *fmt, ...)
 	if (n > 0)
 		out_write(o, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
+
+void out_u64(struct out *o, uint64_t v)
+{
+	char tmp[20], *p = tmp + sizeof tmp;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	out_write(o, p, (size_t)(tmp + sizeof tmp - p));
+}

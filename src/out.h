@@ -7,6 +7,7 @@
 #define MM_OUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define OUT_BUF_SIZE ((size_t)1 << 17)
@@ -70,5 +71,8 @@ static inline void out_char(struct out *o, char c)
 
 void out_printf(struct out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* v in decimal: what out_printf's "%llu" gives, without parsing a format. */
+void out_u64(struct out *o, uint64_t v);
 
 #endif
