@@ -30,6 +30,7 @@
 
 #define INFO_BAR_CELLS 64
 #define INFO_MAX_THREADS 1024
+#define INFO_BATCH_MAX 64
 
 struct info_opts {
 	int brief, mime, json, cache, map, bar, recursive;
@@ -62,6 +63,7 @@ struct info_ctx {
 	const struct info_opts *io;
 	const char **names;
 	const unsigned char *walked;	/* per name: info_file.walked */
+	size_t n, batch;	/* names; names a pool job looks at */
 	struct out *out;
 	struct info_total total;
 	int status, nprinted;
@@ -298,23 +300,31 @@ close:
 		close(fd);
 }
 
+/* The files of pool job `job`: [*first, *first + return value). */
+static size_t info_batch(const struct info_ctx *c, size_t job, size_t *first)
+{
+	*first = job * c->batch;
+	return c->n - *first < c->batch ? c->n - *first : c->batch;
+}
+
+/* A pool job: a batch of files, each into its info_file of the slot. */
 static int info_job(void *ctx, size_t job, void *slot)
 {
 	struct info_ctx *c = ctx;
 	struct info_file *f = slot;
+	size_t first, n = info_batch(c, job, &first);
 
-	memset(f, 0, sizeof *f);
-	f->name = c->names[job];
-	f->walked = c->walked[job];
-	info_look(c->io, f);
+	for (size_t i = 0; i < n; i++) {
+		memset(&f[i], 0, sizeof f[i]);
+		f[i].name = c->names[first + i];
+		f[i].walked = c->walked[first + i];
+		info_look(c->io, &f[i]);
+	}
 	return 0;
 }
 
-static void info_file_free(void *ctx, void *slot)
+static void info_file_free(struct info_file *f)
 {
-	struct info_file *f = slot;
-
-	(void)ctx;
 	magic_info_free(&f->magic);
 	cache_map_free(&f->map);
 	free(f->resident_ranges);
@@ -600,14 +610,11 @@ static void info_add_total(struct info_total *t, const struct info_file *f)
 	}
 }
 
-/* Print what was found about a file, or report what went wrong, in order. */
-static int info_emit(void *ctx, size_t job, void *slot, int run_rc)
+/* Print what was found about a file, or report what went wrong. */
+static void info_emit_file(struct info_ctx *c, struct info_file *f)
 {
-	struct info_ctx *c = ctx;
-	struct info_file *f = slot;
 	const struct info_opts *io = c->io;
 
-	(void)job, (void)run_rc;
 	if (f->err[0]) {
 		/* After what is already printed, so that the order holds. */
 		out_flush(c->out);
@@ -626,8 +633,29 @@ static int info_emit(void *ctx, size_t job, void *slot, int run_rc)
 			info_print_human(io, c->out, f);
 		}
 	}
-	info_file_free(ctx, slot);
+	info_file_free(f);
+}
+
+/* A job's files, in order. */
+static int info_emit(void *ctx, size_t job, void *slot, int run_rc)
+{
+	struct info_file *f = slot;
+	size_t first, n = info_batch(ctx, job, &first);
+
+	(void)run_rc;
+	for (size_t i = 0; i < n; i++)
+		info_emit_file(ctx, &f[i]);
 	return 0;
+}
+
+/* At the end: what a slot's files still hold (none once emitted). */
+static void info_slot_free(void *ctx, void *slot)
+{
+	struct info_ctx *c = ctx;
+	struct info_file *f = slot;
+
+	for (size_t i = 0; i < c->batch; i++)
+		info_file_free(&f[i]);
 }
 
 /* The last line over many files, as vmtouch sums up a directory. */
@@ -786,20 +814,30 @@ static int info_check(struct info_opts *io, const char *threads)
 static int info_all(const struct info_opts *io, struct info_list *l, int status)
 {
 	struct info_ctx c = { .io = io, .names = l->v, .walked = l->walked,
-			      .status = status };
+			      .n = l->n, .status = status };
 	static const struct pool_ops ops = {
-		.run = info_job, .emit = info_emit, .free_slot = info_file_free,
+		.run = info_job, .emit = info_emit, .free_slot = info_slot_free,
 	};
+	unsigned threads = io->threads ? io->threads : pool_cpus();
 	const char *why;
 	int rc;
 
+	/*
+	 * Files go to the pool in batches, about eight batches a thread: -c's look
+	 * at a file is four system calls, and a job's hand-off between
+	 * threads costs as much (two context switches a file for -r -c
+	 * over /usr/share/doc).
+	 */
+	c.batch = l->n / ((size_t)threads * 8);
+	c.batch = c.batch < 1 ? 1 : c.batch > INFO_BATCH_MAX ? INFO_BATCH_MAX : c.batch;
 	if (!io->cache && l->n && magic_db_load(&why))
 		return mm_error("info", NULL, "%s", why);
 	if (!(c.out = out_new(STDOUT_FILENO))) {
 		magic_db_unload();
 		return mm_error("info", NULL, "%s", strerror(ENOMEM));
 	}
-	rc = pool_run(l->n, io->threads, sizeof(struct info_file), 16, &ops, &c);
+	rc = pool_run((l->n + c.batch - 1) / c.batch, threads,
+		      c.batch * sizeof(struct info_file), 16, &ops, &c);
 	if (rc < 0)
 		c.status = mm_error("info", NULL, "%s", strerror(-rc));
 	if (io->recursive && c.total.files > 1 && !io->brief && !io->mime)
