@@ -64,7 +64,6 @@ struct info_ctx {
 	const char **names;
 	const unsigned char *walked;	/* per name: info_file.walked */
 	size_t n, batch;	/* names; names a pool job looks at */
-	int split;		/* fewer files than threads: MM_MAGIC_SPLIT */
 	struct out *out;
 	struct info_total total;
 	int status, nprinted;
@@ -268,7 +267,7 @@ static int info_open(struct info_file *f, int *fd, struct stat *st, int *is_node
 }
 
 /* Look at one file: the job the pool runs, on any thread.  Errors to f->err. */
-static void info_look(const struct info_opts *io, struct info_file *f, int split)
+static void info_look(const struct info_opts *io, struct info_file *f)
 {
 	struct cache_snapshot snap = { 0 };
 	int fd = -1, is_node, is_stdin = !strcmp(f->name, "-");
@@ -291,8 +290,7 @@ static void info_look(const struct info_opts *io, struct info_file *f, int split
 	}
 	/* By name where there is one: file(1) then adds "setuid" and such. */
 	if (!io->cache && magic_db_identify(is_stdin ? NULL : f->name, fd,
-					    info_want(io) | (split ? MM_MAGIC_SPLIT : 0),
-					    &f->magic, &why))
+					    info_want(io), &f->magic, &why))
 		info_set_err(f, NULL, why);
 	if (snap.n)
 		cache_snapshot_restore(fd, &snap);
@@ -320,7 +318,7 @@ static int info_job(void *ctx, size_t job, void *slot)
 		memset(&f[i], 0, sizeof f[i]);
 		f[i].name = c->names[first + i];
 		f[i].walked = c->walked[first + i];
-		info_look(c->io, &f[i], c->split);
+		info_look(c->io, &f[i]);
 	}
 	return 0;
 }
@@ -832,8 +830,6 @@ static int info_all(const struct info_opts *io, struct info_list *l, int status)
 	 */
 	c.batch = l->n / ((size_t)threads * 8);
 	c.batch = c.batch < 1 ? 1 : c.batch > INFO_BATCH_MAX ? INFO_BATCH_MAX : c.batch;
-	/* A CPU the pool leaves idle can take a file's second libmagic pass. */
-	c.split = l->n < threads;
 	if (!io->cache && l->n && magic_db_load(&why))
 		return mm_error("info", NULL, "%s", why);
 	if (!(c.out = out_new(STDOUT_FILENO))) {

@@ -209,86 +209,37 @@ static int magic_spool(magic_t ms, struct magic_src *src, const char **why)
 	return 0;
 }
 
-/* The second pass, on a thread of its own (MM_MAGIC_SPLIT). */
-struct magic_job {
-	const struct magic_src *src;
-	int flags;
-	char *answer;		/* or NULL, and why */
-	char why[512];		/* the thread's message outlives it here */
-};
-
-static void *magic_job_run(void *arg)
-{
-	struct magic_job *j = arg;
-	struct magic_handle *h;
-	const char *why = NULL;
-
-	if ((h = magic_handle(&why)))
-		j->answer = magic_pass(h->ms, j->src, j->flags, &why);
-	if (!j->answer)
-		snprintf(j->why, sizeof j->why, "%s", why ? why : "unknown error");
-	return NULL;
-}
-
-/* Split "text/plain; charset=us-ascii" into out->mime and out->encoding. */
-static int magic_split_mime(char *both, int want, struct magic_info *out,
-			    const char **why)
-{
-	char *sep = strstr(both, "; charset=");
-
-	if (!(want & MM_MAGIC_ENCODING)) {
-		out->mime = both;
-		return 0;
-	}
-	/* On failure both stays the caller's to free. */
-	if (!(out->encoding = strdup(sep ? sep + 10 : "")))
-		return magic_fail(why, NULL, strerror(ENOMEM));
-	if (sep)
-		*sep = '\0';
-	if (want & MM_MAGIC_MIME)
-		out->mime = both;
-	else
-		free(both);
-	return 0;
-}
-
 /*
  * What libmagic says of src, as `want` asks: one pass for the description,
- * one for the MIME type and encoding together.  A named file is opened
- * by each pass, so with MM_MAGIC_SPLIT the two can run at once.
+ * one for the MIME type and encoding together.
  */
 static int magic_answer(magic_t ms, const struct magic_src *src, int want,
 			struct magic_info *out, const char **why)
 {
-	int second = (want & MM_MAGIC_ENCODING) ? MAGIC_MIME_TYPE | MAGIC_MIME_ENCODING :
-		     (want & MM_MAGIC_MIME) ? MAGIC_MIME_TYPE : 0;
-	struct magic_job job = { .src = src, .flags = second };
-	int threaded = 0;
-	char *both = NULL;
-	pthread_t t;
+	char *both, *sep;
 
 	memset(out, 0, sizeof *out);
-	if ((want & MM_MAGIC_SPLIT) && (want & MM_MAGIC_TYPE) && second && src->path)
-		threaded = pthread_create(&t, NULL, magic_job_run, &job) == 0;
-	if (want & MM_MAGIC_TYPE)
-		out->type = magic_pass(ms, src, 0, why);
-	if (threaded) {
-		pthread_join(t, NULL);
-		both = job.answer;
-		if (!both && out->type)
-			magic_fail(why, NULL, job.why);
-	} else if (second && (out->type || !(want & MM_MAGIC_TYPE))) {
-		both = magic_pass(ms, src, second, why);
-	}
-	/* Pass one's failure is the one to report, as when run in turn. */
-	if ((want & MM_MAGIC_TYPE) && !out->type) {
-		free(both);
+	if ((want & MM_MAGIC_TYPE) && !(out->type = magic_pass(ms, src, 0, why)))
 		goto fail;
-	}
-	if (second && !both)
-		goto fail;
-	if (second && magic_split_mime(both, want, out, why)) {
-		free(both);
+	if (want & MM_MAGIC_ENCODING) {
+		/* One pass gives both: "text/plain; charset=us-ascii". */
+		both = magic_pass(ms, src, MAGIC_MIME_TYPE | MAGIC_MIME_ENCODING, why);
+		if (!both)
+			goto fail;
+		sep = strstr(both, "; charset=");
+		out->encoding = strdup(sep ? sep + 10 : "");
+		if (sep)
+			*sep = '\0';
+		if (want & MM_MAGIC_MIME)
+			out->mime = both;
+		else
+			free(both);
+		if (!out->encoding) {
+			magic_fail(why, NULL, strerror(ENOMEM));
+			goto fail;
+		}
+	} else if ((want & MM_MAGIC_MIME) &&
+		   !(out->mime = magic_pass(ms, src, MAGIC_MIME_TYPE, why))) {
 		goto fail;
 	}
 	return 0;

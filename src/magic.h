@@ -18,12 +18,6 @@ enum mm_magic_want {
 	MM_MAGIC_TYPE = 1,	/* the description, as `file -b` */
 	MM_MAGIC_MIME = 2,	/* the MIME type, as `file -b --mime-type` */
 	MM_MAGIC_ENCODING = 4,	/* the encoding, as `file -b --mime-encoding` */
-	/*
-	 * With the type and the MIME type or encoding of a named file: run
-	 * the two passes side by side, the second on a thread of its own
-	 * (with a handle of its own), for a caller that has idle CPUs.
-	 */
-	MM_MAGIC_SPLIT = 8,
 };
 
 /* The answers asked for; the others are NULL.  Free with magic_info_free. */

@@ -133,20 +133,6 @@ layout_oracle() {
 	done
 }
 
-@test "info: fewer files than threads: each file's two libmagic passes run side by side and say what -j 1 says" {
-	make_samples
-	for f in "${SAMPLES[@]}"; do
-		run -0 mmtool info -j 1 --json "$f"
-		expected=$output
-		run -0 mmtool info -j 2 --json "$f"
-		assert_output "$expected"
-	done
-	# The second pass has a thread and a handle of its own.
-	opens mmtool info -j 2 "$T/elf" > /dev/null
-	assert_equal "$(grep -cE 'magic\.mgc", O_RDONLY.*\) = [0-9]+$' "$T/trace")" 2
-	assert_equal "$(grep -c "\"$T/elf\", O_RDONLY" "$T/trace")" 3
-}
-
 @test "info: the human layout is one key per line, in a fixed order" {
 	truncate -s 1536K "$T/f"
 	run -0 mmtool info "$T/f"
