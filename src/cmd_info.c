@@ -823,12 +823,14 @@ static int info_all(const struct info_opts *io, struct info_list *l, int status)
 	int rc;
 
 	/*
-	 * Files go to the pool in batches, about eight batches a thread: -c's look
-	 * at a file is four system calls, and a job's hand-off between
-	 * threads costs as much (two context switches a file for -r -c
-	 * over /usr/share/doc).
+	 * With -c, files go to the pool in batches, about eight batches a
+	 * thread: the look at a file is four system calls, and a job's
+	 * hand-off between threads costs as much (two context switches a
+	 * file for -r -c over /usr/share/doc).  libmagic's passes take a
+	 * millisecond a file or more: one file a job keeps the threads' last
+	 * jobs short, so that none waits long for the other at the end.
 	 */
-	c.batch = l->n / ((size_t)threads * 8);
+	c.batch = io->cache ? l->n / ((size_t)threads * 8) : 1;
 	c.batch = c.batch < 1 ? 1 : c.batch > INFO_BATCH_MAX ? INFO_BATCH_MAX : c.batch;
 	if (!io->cache && l->n && magic_db_load(&why))
 		return mm_error("info", NULL, "%s", why);
