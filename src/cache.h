@@ -136,8 +136,10 @@ int cache_snapshot_restore(int fd, const struct cache_snapshot *s);
 
 /*
  * Read into the page cache the pages of s's range that were not resident
- * in s, and only those (no readahead past them).  buf of cap bytes is the
- * read buffer.  Returns 0 or -errno.
+ * in s, and only those (no readahead past them).  The whole 2 MiB blocks
+ * of each run are read through map_load, as one folio each and several at
+ * a time (on pool.c's threads); the rest with pread into buf of cap bytes.
+ * Returns 0 or -errno.
  */
 int cache_snapshot_load(int fd, const struct cache_snapshot *s, void *buf,
 			size_t cap);
