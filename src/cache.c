@@ -533,8 +533,8 @@ int cache_snapshot_restore(int fd, const struct cache_snapshot *s)
 /*
  * --load reads what it can as whole 2 MiB blocks through map_load, with
  * this many blocks' reads in flight (a thread each, blocked in a page
- * fault): one at a time a virtual disk is idle between reads.  The rest,
- * a run's ends and runs under a block, go through pread.
+ * fault): one read at a time leaves the device idle between reads.  The
+ * rest, a run's ends and runs under a block, go through pread.
  */
 #define CACHE_LOAD_DEPTH 8
 #define CACHE_LOAD_JOB (4 * MAP_LOAD_BLOCK)
