@@ -28,6 +28,8 @@
  * count sees, search_rx_callout charges.
  */
 #define SEARCH_STEPS_FIRST 256u
+/* The same for a pattern the interpreter runs: its steps cost more. */
+#define SEARCH_STEPS_FIRST_SLOW 64u
 /* The JIT's stack grows on demand up to this (its default is 32 KiB). */
 #define SEARCH_JIT_STACK_MAX ((size_t)1 << 20)
 
@@ -43,6 +45,7 @@ struct search {
 	pcre2_code **code;
 	pcre2_code **acode;	/* the same, anchored: one start at a time */
 	pcre2_code **icode;	/* anchored, for the costly starts, or NULL */
+	uint32_t *first;	/* the free steps of a start's first try */
 	char **text;		/* the patterns, for search_rx_callout */
 	size_t lookbehind;	/* the most any pattern looks behind a start */
 };
@@ -298,6 +301,7 @@ static int search_compile_one(struct search *s, size_t k, const char *pat,
 	uint32_t lb = 0;
 	int ecode, uncounted = search_uncounted(pat), jit = !uncounted;
 
+	s->first[k] = uncounted ? SEARCH_STEPS_FIRST_SLOW : SEARCH_STEPS_FIRST;
 	if (uncounted)
 		opts |= PCRE2_NO_AUTO_POSSESS;
 	if (uncounted == SEARCH_UNCOUNTED_SCAN)
@@ -338,7 +342,8 @@ static int search_compile_regex(struct search *s, const char *const *pats,
 	s->acode = calloc(s->npats, sizeof *s->acode);
 	s->icode = calloc(s->npats, sizeof *s->icode);
 	s->text = calloc(s->npats, sizeof *s->text);
-	if (!s->code || !s->acode || !s->icode || !s->text) {
+	s->first = calloc(s->npats, sizeof *s->first);
+	if (!s->code || !s->acode || !s->icode || !s->text || !s->first) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -395,6 +400,7 @@ void search_free(struct search *s)
 	free(s->acode);
 	free(s->icode);
 	free(s->text);
+	free(s->first);
 	free(s->set.pats);
 	free(s->bytes);
 	free(s);
@@ -577,7 +583,7 @@ static int search_rx_costly(struct search_scan *sc, size_t k,
 			    uint32_t opts)
 {
 	const pcre2_code *code = sc->s->icode[k] ? sc->s->icode[k] : sc->s->acode[k];
-	uint64_t lim = 2 * (uint64_t)SEARCH_STEPS_FIRST;
+	uint64_t lim = 2 * (uint64_t)sc->s->first[k];
 	int rc;
 
 	do {
@@ -595,7 +601,7 @@ static int search_rx_costly(struct search_scan *sc, size_t k,
 }
 
 /*
- * An unanchored search from *from ran out of its SEARCH_STEPS_FIRST at some
+ * An unanchored search from *from ran out of its first steps at some
  * start.  Try the starts from *from one at a time, up to the first that
  * does not fail (its result is returned, *from = that start) or the costly
  * one: if it fails too, *from is set past it and PCRE2_ERROR_NOMATCH
@@ -611,7 +617,7 @@ static int search_rx_starts(struct search_scan *sc, size_t k,
 
 	for (at = *from; at <= n; at++) {
 		rc = search_rx_try(sc, sc->s->acode[k], k, p, n, at, opts,
-				   SEARCH_STEPS_FIRST);
+				   sc->s->first[k]);
 		if (search_rx_out_of_steps(rc)) {
 			rc = search_rx_costly(sc, k, p, n, at, opts);
 			if (rc == PCRE2_ERROR_NOMATCH)
@@ -636,7 +642,7 @@ static int search_rx_event(struct search_scan *sc, size_t k,
 	ev->kind = 0;
 	for (;;) {
 		rc = search_rx_try(sc, sc->s->code[k], k, p, n, from, opts,
-				   SEARCH_STEPS_FIRST);
+				   sc->s->first[k]);
 		if (search_rx_out_of_steps(rc)) {
 			rc = search_rx_starts(sc, k, p, n, &from, opts);
 			if (rc == PCRE2_ERROR_NOMATCH && from <= n)
