@@ -97,15 +97,14 @@ assert got == want, (len(got), len(want))
 PY
 }
 
-@test "grep -r: every output is byte-identical for -j 1, 2 and 7" {
+@test "grep -r: every output is byte-identical for -j 1 and 7 (and 2 under check-full)" {
 	for opts in "" "-c" "-l" "--json" "-C 8" "-m 2" "--overlap -x 45??" \
 		"--range 3:70000" "-E NEED+LE -0"; do
-		for j in 1 2 7; do
+		for j in $(reps "1 7" "1 2 7"); do
 			run mmtool grep -r -j "$j" $opts NEEDLE "$TREE8"
 			printf '%s\nstatus %s\n' "$output" "$status" > "$T/out.$j"
+			cmp "$T/out.1" "$T/out.$j"
 		done
-		cmp "$T/out.1" "$T/out.2"
-		cmp "$T/out.1" "$T/out.7"
 	done
 }
 
