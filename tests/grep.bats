@@ -39,6 +39,20 @@ for m in r.finditer(data):
 PY
 }
 
+# py_re for each RE at once, one python3 for all: the offsets for the i-th
+# RE go to $T/re.i.
+py_re_each() {
+	python3 - "$T" "$@" <<'PY'
+import os, re, sys
+out, data = sys.argv[1], open(sys.argv[2], 'rb').read()
+for i, rx in enumerate(sys.argv[3:]):
+    with open(os.path.join(out, 're.%d' % i), 'w') as f:
+        for m in re.finditer(os.fsencode(rx), data):
+            if m.end() > m.start():
+                f.write('%d\n' % m.start())
+PY
+}
+
 # Write the bytes HEX into FILE at each OFFSET.
 plant() {
 	python3 - "$@" <<'PY'
@@ -167,9 +181,11 @@ search_kernels() {
 	planted "$T/f" 100000 "$NEEDLE"
 	plant "$T/f" ff0102034e4545 5000
 	plant "$T/f" 9a39 6000
-	for re in 'NEE[A-Z]LE' '\xff[\x00-\x0f]{2,3}' 'E+D' '(?<=N)EE' 'D(?=LE)' '[\x80-\x9f]\d'; do
-		run -0 mmtool grep -E "$re" "$T/f"
-		assert_output "$(py_re "$T/f" "$re")"
+	local res=('NEE[A-Z]LE' '\xff[\x00-\x0f]{2,3}' 'E+D' '(?<=N)EE' 'D(?=LE)' '[\x80-\x9f]\d') n
+	py_re_each "$T/f" "${res[@]}"
+	for n in "${!res[@]}"; do
+		run -0 mmtool grep -E "${res[n]}" "$T/f"
+		assert_output "$(<"$T/re.$n")"
 	done
 	run -0 mmtool grep -E -i 'needle' "$T/f"
 	assert_output "$(py_re "$T/f" needle i)"

@@ -9,14 +9,17 @@ setup() {
 	_common_setup
 }
 
-# Offsets of the non-empty matches of the bytes regex RE in FILE.
-py_re() {
-	python3 - "$@" <<'PY'
+# Offsets of the non-empty matches of each bytes regex RE in FILE, one
+# python3 for all: the i-th RE's go to $T/re.i.
+py_re_each() {
+	python3 - "$T" "$@" <<'PY'
 import os, re, sys
-data = open(sys.argv[1], 'rb').read()
-for m in re.finditer(os.fsencode(sys.argv[2]), data):
-    if m.end() > m.start():
-        print(m.start())
+out, data = sys.argv[1], open(sys.argv[2], 'rb').read()
+for i, rx in enumerate(sys.argv[3:]):
+    with open(os.path.join(out, 're.%d' % i), 'w') as f:
+        for m in re.finditer(os.fsencode(rx), data):
+            if m.end() > m.start():
+                f.write('%d\n' % m.start())
 PY
 }
 
@@ -50,17 +53,21 @@ runs() {
 
 @test "grep -E: starts that need many steps but fit the budget match as python re does" {
 	python3 -c 'import random, sys; r = random.Random(7); open(sys.argv[1], "wb").write(b"".join(b"a" * r.randint(0, 10) + r.choice([b"b", b"c", b"cb", b"x"]) for _ in range(8000)))' "$T/f"
-	for re in '(a+)+b' '(?<=c)(a+)+b' '(a|a)+c' 'a{3}(a+)+x'; do
-		run -0 mmtool grep -E "$re" "$T/f"
-		assert_output "$(py_re "$T/f" "$re")"
+	local res=('(a+)+b' '(?<=c)(a+)+b' '(a|a)+c' 'a{3}(a+)+x') n
+	py_re_each "$T/f" "${res[@]}"
+	for n in "${!res[@]}"; do
+		run -0 mmtool grep -E "${res[n]}" "$T/f"
+		assert_output "$(<"$T/re.$n")"
 	done
 }
 
 @test "grep -E: everyday patterns match exactly as python re finds them" {
 	python3 -c 'import random, sys; r = random.Random(3); w = [b"".join(r.choice([b"ing", b"foo", b"bar", b"qu", b"ex", b"str", b"an", b"ed"]) for _ in range(r.randint(1, 4))) for _ in range(500)]; open(sys.argv[1], "wb").write(b" ".join(r.choice(w) + (b"\n" if r.random() < 0.1 else b"") for _ in range(150000)))' "$T/f"
-	for re in '[a-z]+ing' 'foo|bar' 'quex[a-z]*' 'st(?=r)' '(?<=ex)ba'; do
-		run mmtool grep -E "$re" "$T/f"
-		assert_output "$(py_re "$T/f" "$re")"
+	local res=('[a-z]+ing' 'foo|bar' 'quex[a-z]*' 'st(?=r)' '(?<=ex)ba') n
+	py_re_each "$T/f" "${res[@]}"
+	for n in "${!res[@]}"; do
+		run mmtool grep -E "${res[n]}" "$T/f"
+		assert_output "$(<"$T/re.$n")"
 	done
 }
 
@@ -100,8 +107,10 @@ runs() {
 
 @test "grep -E: back references, lookaheads and repeated groups match as python re does" {
 	python3 -c 'import random, sys; r = random.Random(5); open(sys.argv[1], "wb").write(bytes(r.choice(b"abc ") for _ in range(200000)))' "$T/f"
-	for re in '(ab)\1' '([abc])\1\1' '(?P<w>[ab]+) (?P=w)' 'a(?=bc)' 'b(?!a)c' '(?:[ab]+ )+c' '([ab]c?)+ '; do
-		run -0 mmtool grep -E "$re" "$T/f"
-		assert_output "$(py_re "$T/f" "$re")"
+	local res=('(ab)\1' '([abc])\1\1' '(?P<w>[ab]+) (?P=w)' 'a(?=bc)' 'b(?!a)c' '(?:[ab]+ )+c' '([ab]c?)+ ') n
+	py_re_each "$T/f" "${res[@]}"
+	for n in "${!res[@]}"; do
+		run -0 mmtool grep -E "${res[n]}" "$T/f"
+		assert_output "$(<"$T/re.$n")"
 	done
 }

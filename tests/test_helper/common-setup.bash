@@ -83,3 +83,36 @@ _common_teardown() {
 # How many times to repeat a check: QUICK under make check, FULL under
 # make check-full (MMTOOL_FULL=1), where the rare interleavings get time.
 reps() { if [ -n "${MMTOOL_FULL:-}" ]; then echo "$2"; else echo "$1"; fi; }
+
+# cmp for large sparse files: exit 0 when A and B are the same size and
+# byte for byte equal, else a message and exit 1.  Only the data extents
+# of either file (SEEK_DATA, SEEK_HOLE) are read: where both have holes
+# both read as zeros.  A file system without them reports all data.
+cmp_sparse() {
+	python3 - "$1" "$2" <<'PY'
+import os, sys
+def extents(fd, size):
+    o = 0
+    while o < size:
+        try:
+            a = os.lseek(fd, o, os.SEEK_DATA)
+        except OSError:
+            return
+        b = os.lseek(fd, a, os.SEEK_HOLE)
+        yield a, b
+        o = b
+fds = [os.open(p, os.O_RDONLY) for p in sys.argv[1:3]]
+sizes = [os.fstat(fd).st_size for fd in fds]
+if sizes[0] != sizes[1]:
+    sys.exit('cmp_sparse: sizes differ: %d against %d' % tuple(sizes))
+spans = sorted(s for fd in fds for s in extents(fd, sizes[0]))
+if not spans and sizes[0]:
+    sys.exit('cmp_sparse: no data in either file')
+for a, b in spans:
+    for o in range(a, b, 1 << 20):
+        x, y = (os.pread(fd, min(1 << 20, b - o), o) for fd in fds)
+        if x != y:
+            i = next(i for i in range(len(x)) if x[i] != y[i])
+            sys.exit('cmp_sparse: %s %s differ: byte %d' % (*sys.argv[1:3], o + i + 1))
+PY
+}
