@@ -35,9 +35,12 @@ runs() {
 	[[ "$stderr" == "mmtool: grep: $T/f: pattern too complex: "* ]]
 }
 
-@test "grep -E: backtracking patterns over 1 MiB end in seconds, or with pattern too complex" {
-	runs "$T/f" 1048576 22
-	head -c 1048576 /dev/zero | tr '\0' a > "$T/a"
+@test "grep -E: backtracking patterns over 256 KiB end in seconds, or with pattern too complex" {
+	# 1 MiB under MMTOOL_FULL=1 (make check-full).
+	local size=262144
+	[ -z "${MMTOOL_FULL:-}" ] || size=1048576
+	runs "$T/f" "$size" 22
+	head -c "$size" /dev/zero | tr '\0' a > "$T/a"
 	printf b >> "$T/a"
 	for re in '(a+)+b' '(?:a|a?){5}b' '(?:a?a?){4}b' '(a|aa)+b'; do
 		for f in "$T/f" "$T/a"; do
