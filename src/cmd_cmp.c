@@ -287,6 +287,19 @@ static int cmp_sizes(struct cmp *c, int *differ)
 	return rc;
 }
 
+/* After MAP_ETRUNC: the name of the file that is now shorter than it was (NULL: neither is). */
+static const char *cmp_shrunk(struct cmp *c)
+{
+	uint64_t was;
+
+	for (int i = 0; i < 2; i++) {
+		was = c->f[i].size;
+		if (map_refresh(&c->f[i]) == 0 && c->f[i].size < was)
+			return c->path[i];
+	}
+	return NULL;
+}
+
 /*
  * Whether the compared part is mapped or read, by the request alone: the
  * rule mmtool(1) states.  Reading copies every byte out of the page cache
@@ -314,7 +327,7 @@ static int cmp_compare(struct cmp *c)
 
 	rc = diff_run(&a, &b, common, &o, cmp_range, c);
 	if (rc < 0)
-		return cmd_map_error("cmp", NULL, rc);
+		return cmd_map_error("cmp", rc == MAP_ETRUNC ? cmp_shrunk(c) : NULL, rc);
 	differ = c->ranges > 0;
 	if ((rc = cmp_sizes(c, &differ)) < 0)
 		return cmd_map_error("cmp", NULL, rc);
