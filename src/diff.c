@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cpu.h"
@@ -232,6 +233,18 @@ static int diff_mapped_call(void *arg)
 	return diff_span(m->c, m->s, m->p, m->q, m->pos, m->end);
 }
 
+/* 0 if side d still holds its compared part up to pos end, else MAP_ETRUNC (or -errno). */
+static int diff_holds(const struct diff_side *d, uint64_t end)
+{
+	struct stat st;
+
+	if (fstat(d->f->fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < d->off + end)
+		return MAP_ETRUNC;
+	return 0;
+}
+
 /*
  * Map [pos, end) of both files (at most DIFF_JOB bytes of each: one
  * window per file per worker) and compare it under the SIGBUS guard, so a
@@ -244,7 +257,7 @@ static int diff_dense_mapped(struct diff_ctx *c, struct diff_slot *s,
 	struct map_view va, vb;
 	struct diff_mapped_call m = { c, s, NULL, NULL, pos, end };
 	size_t n = (size_t)(end - pos);
-	int rc;
+	int rc, rc2;
 
 	rc = map_view_open(c->a->f, c->a->off + pos, n, MAP_VIEW_POPULATE, &va);
 	if (rc == -ENOMEM)
@@ -261,6 +274,12 @@ static int diff_dense_mapped(struct diff_ctx *c, struct diff_slot *s,
 	rc = map_guard2(va.base, va.base_len, vb.base, vb.base_len, diff_mapped_call, &m);
 	map_view_close(&vb);
 	map_view_close(&va);
+	/*
+	 * A file cut short inside a page reads as zeros there, with no SIGBUS:
+	 * what was compared is only good if both still hold the whole span.
+	 */
+	if (rc >= 0 && ((rc2 = diff_holds(c->a, end)) || (rc2 = diff_holds(c->b, end))))
+		return rc2;
 	return rc;
 }
 
