@@ -249,7 +249,9 @@ static int diff_holds(const struct diff_side *d, uint64_t end)
  * Map [pos, end) of both files (at most DIFF_JOB bytes of each: one
  * window per file per worker) and compare it under the SIGBUS guard, so a
  * file that shrinks gives MAP_ETRUNC.  Where the address space is short,
- * the span is read instead.
+ * the span is read instead.  Pages are faulted in as they are touched,
+ * not populated up front: a full scan costs the same either way, and
+ * cmp -s that finds a difference early touches only what it compared.
  */
 static int diff_dense_mapped(struct diff_ctx *c, struct diff_slot *s,
 			     uint64_t pos, uint64_t end)
@@ -259,12 +261,12 @@ static int diff_dense_mapped(struct diff_ctx *c, struct diff_slot *s,
 	size_t n = (size_t)(end - pos);
 	int rc, rc2;
 
-	rc = map_view_open(c->a->f, c->a->off + pos, n, MAP_VIEW_POPULATE, &va);
+	rc = map_view_open(c->a->f, c->a->off + pos, n, 0, &va);
 	if (rc == -ENOMEM)
 		return diff_dense_read(c, s, pos, end);
 	if (rc)
 		return rc;
-	rc = map_view_open(c->b->f, c->b->off + pos, n, MAP_VIEW_POPULATE, &vb);
+	rc = map_view_open(c->b->f, c->b->off + pos, n, 0, &vb);
 	if (rc) {
 		map_view_close(&va);
 		return rc == -ENOMEM ? diff_dense_read(c, s, pos, end) : rc;
