@@ -51,7 +51,8 @@ _mmtool_opts()
 		valued='-j --threads'
 		;;
 	cmp)
-		flags+=' -c --count -s --silent -q --quiet -l --list --patch --json'
+		flags+=' -c --count -s --silent -q --quiet -l --list --patch --json
+			--mmap --no-mmap'
 		valued='-i --ignore-initial -n --bytes --range --radix -j --threads'
 		;;
 	replace)

@@ -256,6 +256,8 @@ complete -c mmtool -n $c -s n -l bytes -x -d 'Compare at most LIMIT bytes'
 complete -c mmtool -n $c -l range -x -d 'Only FILE1 bytes in START:END or START+LENGTH'
 complete -c mmtool -n $c -l radix -x -a '(printf "%s\t%s\n" d decimal x hex o octal)' -d 'Radix of the offsets'
 complete -c mmtool -n $c -s j -l threads -x -d 'Worker threads'
+complete -c mmtool -n $c -l mmap -d 'Map both files instead of reading them'
+complete -c mmtool -n $c -l no-mmap -d 'Read both files with pread(2)'
 
 # replace [OPTIONS] PATTERN REPLACEMENT FILE...
 set c '__fish_mmtool_is replace'

@@ -1,11 +1,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cpu.h"
 #include "diff.h"
 #include "map.h"
 #include "pool.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define DIFF_X86 1
+#include <immintrin.h>
+#endif
 
 /* What is read of each file at a time: two of these stay in L2. */
 #define DIFF_PIECE ((size_t)256 << 10)
@@ -29,6 +36,7 @@ struct diff_ctx {
 	const struct diff_side *a, *b;
 	uint64_t len;
 	int first_only;
+	int map;		/* compare mapped windows, not what is read */
 	int found;		/* first_only: some job has found one (atomic) */
 	diff_range_fn fn;
 	void *fn_ctx;
@@ -56,17 +64,75 @@ static int diff_add(struct diff_slot *s, uint64_t pos, uint64_t len)
 	return 0;
 }
 
-/* 64 bytes equal?  Words XORed and ORed: no call, no branch per byte. */
-static int diff_block_equal(const unsigned char *p, const unsigned char *q)
+/*
+ * The first i' >= i below n where p and q differ, or n: the one scan over
+ * every byte, so it goes a vector at a time; what it finds is handled a
+ * byte at a time (a run of differing bytes is short next to the rest).
+ */
+static size_t diff_mismatch_c(const unsigned char *p, const unsigned char *q,
+			      size_t i, size_t n)
 {
-	uint64_t x = 0, u, v;
+	uint64_t u, v;
 
-	for (int k = 0; k < 64; k += 8) {
-		memcpy(&u, p + k, 8);
-		memcpy(&v, q + k, 8);
-		x |= u ^ v;
+	for (; n - i >= 8; i += 8) {
+		memcpy(&u, p + i, 8);
+		memcpy(&v, q + i, 8);
+		if (u != v)
+			break;
 	}
-	return x == 0;
+	while (i < n && p[i] == q[i])
+		i++;
+	return i;
+}
+
+#ifdef DIFF_X86
+__attribute__((target("avx2")))
+static size_t diff_mismatch_avx2(const unsigned char *p, const unsigned char *q,
+				 size_t i, size_t n)
+{
+	for (; n - i >= 64; i += 64) {
+		__m256i e0 = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i)),
+					       _mm256_loadu_si256((const __m256i *)(q + i)));
+		__m256i e1 = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + i + 32)),
+					       _mm256_loadu_si256((const __m256i *)(q + i + 32)));
+		uint64_t ne = ~((uint64_t)(uint32_t)_mm256_movemask_epi8(e0) |
+				(uint64_t)(uint32_t)_mm256_movemask_epi8(e1) << 32);
+
+		if (ne)
+			return i + (size_t)__builtin_ctzll(ne);
+	}
+	return diff_mismatch_c(p, q, i, n);
+}
+
+__attribute__((target("sse2")))
+static size_t diff_mismatch_sse2(const unsigned char *p, const unsigned char *q,
+				 size_t i, size_t n)
+{
+	for (; n - i >= 32; i += 32) {
+		__m128i e0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)),
+					    _mm_loadu_si128((const __m128i *)(q + i)));
+		__m128i e1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 16)),
+					    _mm_loadu_si128((const __m128i *)(q + i + 16)));
+		uint32_t ne = ~((uint32_t)_mm_movemask_epi8(e0) |
+				(uint32_t)_mm_movemask_epi8(e1) << 16);
+
+		if (ne)
+			return i + (size_t)__builtin_ctz(ne);
+	}
+	return diff_mismatch_c(p, q, i, n);
+}
+#endif
+
+static size_t diff_mismatch(const unsigned char *p, const unsigned char *q,
+			    size_t i, size_t n)
+{
+#ifdef DIFF_X86
+	if (cpu_has_avx2())
+		return diff_mismatch_avx2(p, q, i, n);
+	if (cpu_has_sse2())
+		return diff_mismatch_sse2(p, q, i, n);
+#endif
+	return diff_mismatch_c(p, q, i, n);
 }
 
 /* Add the runs of differing bytes of p and q (n bytes at pos); 1 with first_only once one is found. */
@@ -77,17 +143,7 @@ static int diff_bytes(struct diff_slot *s, const unsigned char *p,
 	size_t i = 0, j;
 	int rc;
 
-	if (!memcmp(p, q, n))
-		return 0;
-	while (i < n) {
-		if (n - i >= 64 && diff_block_equal(p + i, q + i)) {
-			i += 64;
-			continue;
-		}
-		if (p[i] == q[i]) {
-			i++;
-			continue;
-		}
+	while ((i = diff_mismatch(p, q, i, n)) < n) {
 		for (j = i + 1; j < n && p[j] != q[j]; j++)
 			;
 		if ((rc = diff_add(s, pos + i, j - i)))
@@ -119,25 +175,120 @@ static int diff_pread(int fd, unsigned char *buf, size_t n, uint64_t off)
 	return 0;
 }
 
-/* Compare [pos, end) piece by piece; 1 when first_only found one. */
-static int diff_dense(struct diff_ctx *c, struct diff_slot *s, uint64_t pos,
-		      uint64_t end)
+/* Compare p and q, [pos, end) of the compared part, piece by piece; 1 when first_only found one. */
+static int diff_span(struct diff_ctx *c, struct diff_slot *s,
+		     const unsigned char *p, const unsigned char *q,
+		     uint64_t pos, uint64_t end)
 {
-	unsigned char *p = s->buf, *q = s->buf + DIFF_PIECE;
+	size_t at = 0, n;
 	int rc;
 
+	while (pos + at < end) {
+		n = end - pos - at < DIFF_PIECE ? (size_t)(end - pos - at) : DIFF_PIECE;
+		if (c->first_only && __atomic_load_n(&c->found, __ATOMIC_RELAXED))
+			return 1;
+		if ((rc = diff_bytes(s, p + at, q + at, n, pos + at, c->first_only)))
+			return rc;
+		at += n;
+	}
+	return 0;
+}
+
+/* Read [pos, end) of both files a piece at a time and compare it; 1 when first_only found one. */
+static int diff_dense_read(struct diff_ctx *c, struct diff_slot *s, uint64_t pos,
+			   uint64_t end)
+{
+	unsigned char *p, *q;
+	int rc;
+
+	if (!s->buf && !(s->buf = malloc(2 * DIFF_PIECE)))
+		return -ENOMEM;
+	p = s->buf;
+	q = s->buf + DIFF_PIECE;
 	while (pos < end) {
 		size_t n = end - pos < DIFF_PIECE ? (size_t)(end - pos) : DIFF_PIECE;
 
-		if (c->first_only && __atomic_load_n(&c->found, __ATOMIC_RELAXED))
-			return 1;
-		if ((rc = diff_pread(c->a->fd, p, n, c->a->off + pos)) ||
-		    (rc = diff_pread(c->b->fd, q, n, c->b->off + pos)) ||
-		    (rc = diff_bytes(s, p, q, n, pos, c->first_only)))
+		if ((rc = diff_pread(c->a->f->fd, p, n, c->a->off + pos)) ||
+		    (rc = diff_pread(c->b->f->fd, q, n, c->b->off + pos)) ||
+		    (rc = diff_span(c, s, p, q, pos, pos + n)))
 			return rc;
 		pos += n;
 	}
 	return 0;
+}
+
+/* diff_span over two mapped windows, called under map_guard2. */
+struct diff_mapped_call {
+	struct diff_ctx *c;
+	struct diff_slot *s;
+	const unsigned char *p, *q;
+	uint64_t pos, end;
+};
+
+static int diff_mapped_call(void *arg)
+{
+	struct diff_mapped_call *m = arg;
+
+	/* diff_add's realloc never runs while a mapped byte is touched: a jump cannot leak it. */
+	return diff_span(m->c, m->s, m->p, m->q, m->pos, m->end);
+}
+
+/* 0 if side d still holds its compared part up to pos end, else MAP_ETRUNC (or -errno). */
+static int diff_holds(const struct diff_side *d, uint64_t end)
+{
+	struct stat st;
+
+	if (fstat(d->f->fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < d->off + end)
+		return MAP_ETRUNC;
+	return 0;
+}
+
+/*
+ * Map [pos, end) of both files (at most DIFF_JOB bytes of each: one
+ * window per file per worker) and compare it under the SIGBUS guard, so a
+ * file that shrinks gives MAP_ETRUNC.  Where the address space is short,
+ * the span is read instead.  Pages are faulted in as they are touched,
+ * not populated up front: a full scan costs the same either way, and
+ * cmp -s that finds a difference early touches only what it compared.
+ */
+static int diff_dense_mapped(struct diff_ctx *c, struct diff_slot *s,
+			     uint64_t pos, uint64_t end)
+{
+	struct map_view va, vb;
+	struct diff_mapped_call m = { c, s, NULL, NULL, pos, end };
+	size_t n = (size_t)(end - pos);
+	int rc, rc2;
+
+	rc = map_view_open(c->a->f, c->a->off + pos, n, 0, &va);
+	if (rc == -ENOMEM)
+		return diff_dense_read(c, s, pos, end);
+	if (rc)
+		return rc;
+	rc = map_view_open(c->b->f, c->b->off + pos, n, 0, &vb);
+	if (rc) {
+		map_view_close(&va);
+		return rc == -ENOMEM ? diff_dense_read(c, s, pos, end) : rc;
+	}
+	m.p = va.p;
+	m.q = vb.p;
+	rc = map_guard2(va.base, va.base_len, vb.base, vb.base_len, diff_mapped_call, &m);
+	map_view_close(&vb);
+	map_view_close(&va);
+	/*
+	 * A file cut short inside a page reads as zeros there, with no SIGBUS:
+	 * what was compared is only good if both still hold the whole span.
+	 */
+	if (rc >= 0 && ((rc2 = diff_holds(c->a, end)) || (rc2 = diff_holds(c->b, end))))
+		return rc2;
+	return rc;
+}
+
+static int diff_dense(struct diff_ctx *c, struct diff_slot *s, uint64_t pos,
+		      uint64_t end)
+{
+	return c->map ? diff_dense_mapped(c, s, pos, end) : diff_dense_read(c, s, pos, end);
 }
 
 /*
@@ -148,7 +299,7 @@ static int diff_dense(struct diff_ctx *c, struct diff_slot *s, uint64_t pos,
 static int diff_is_data(const struct diff_side *d, uint64_t pos, uint64_t *until)
 {
 	uint64_t at = d->off + pos;
-	off_t r = lseek(d->fd, (off_t)at, SEEK_DATA);
+	off_t r = lseek(d->f->fd, (off_t)at, SEEK_DATA);
 
 	if (r < 0) {
 		/* ENXIO: no data from here to the end of the file. */
@@ -159,7 +310,7 @@ static int diff_is_data(const struct diff_side *d, uint64_t pos, uint64_t *until
 		*until = (uint64_t)r - d->off;
 		return 0;
 	}
-	r = lseek(d->fd, (off_t)at, SEEK_HOLE);
+	r = lseek(d->f->fd, (off_t)at, SEEK_HOLE);
 	*until = r < 0 ? UINT64_MAX : (uint64_t)r - d->off;
 	return 1;
 }
@@ -173,8 +324,6 @@ static int diff_job(void *ctx, size_t job, void *slot)
 
 	hi = c->len - pos < DIFF_JOB ? c->len : pos + DIFF_JOB;
 	s->n = 0;
-	if (!s->buf && !(s->buf = malloc(2 * DIFF_PIECE)))
-		return -ENOMEM;
 	while (pos < hi) {
 		da = diff_is_data(c->a, pos, &ua);
 		db = diff_is_data(c->b, pos, &ub);
@@ -237,7 +386,8 @@ int diff_run(const struct diff_side *a, const struct diff_side *b,
 {
 	static const struct pool_ops ops = { diff_job, diff_emit, diff_free_slot };
 	struct diff_ctx c = { .a = a, .b = b, .len = len,
-			      .first_only = o->first_only, .fn = fn, .fn_ctx = ctx };
+			      .first_only = o->first_only, .map = o->map,
+			      .fn = fn, .fn_ctx = ctx };
 	size_t jobs = (size_t)((len + DIFF_JOB - 1) / DIFF_JOB);
 	unsigned threads = o->threads ? o->threads : pool_cpus();
 	int rc;

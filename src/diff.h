@@ -5,27 +5,31 @@
  * from the start of the compared part, merged across every seam, in
  * order.  Knows nothing of the command line; never prints.
  *
- * Both files are read with pread(2) in pieces that stay in the CPU's cache
- * (a mapping's first touch of each page costs more than the copy does on
- * our VMs: map.c); spans that are holes in both files (SEEK_DATA and
- * SEEK_HOLE) read as equal without being read.  The compared part is cut
- * into jobs for the worker pool (pool.h); ranges come out as one thread
- * would give them.
+ * Both files are read with pread(2) in pieces that stay in the CPU's
+ * cache, or, with diff_opts.map, mapped a window of at most 16 MiB of each
+ * per worker at a time under map.c's SIGBUS guard (no copy: the page cache
+ * is compared where it lies).  Spans that are holes in both files
+ * (SEEK_DATA and SEEK_HOLE) compare as equal without being touched.  The
+ * compared part is cut into jobs for the worker pool (pool.h); ranges come
+ * out as one thread would give them.
  */
 #ifndef MM_DIFF_H
 #define MM_DIFF_H
 
 #include <stdint.h>
 
-/* One file: a descriptor pread(2) can read, and where its compared part starts. */
+#include "map.h"
+
+/* One file (not a stream), and where its compared part starts. */
 struct diff_side {
-	int fd;
+	struct map_file *f;
 	uint64_t off;
 };
 
 struct diff_opts {
 	unsigned threads;	/* workers; 0: the online CPUs */
 	int first_only;		/* stop at the first difference (cmp -s) */
+	int map;		/* map both files (both mappable) instead of reading them */
 };
 
 /*

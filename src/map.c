@@ -203,18 +203,20 @@ int map_view_sync(struct map_view *v)
  */
 static _Thread_local sigjmp_buf map_jmp;
 static _Thread_local volatile sig_atomic_t map_armed;
-static _Thread_local const char *volatile map_guard_lo;
-static _Thread_local volatile size_t map_guard_len;
+static _Thread_local const char *volatile map_guard_lo[2];
+static _Thread_local volatile size_t map_guard_len[2];
 
 static void map_on_sigbus(int sig, siginfo_t *si, void *uctx)
 {
 	const char *addr = si->si_addr;
 
 	(void)uctx;
-	if (map_armed && addr >= map_guard_lo &&
-	    (size_t)(addr - map_guard_lo) < map_guard_len) {
-		map_armed = 0;
-		siglongjmp(map_jmp, 1);
+	for (int i = 0; map_armed && i < 2; i++) {
+		if (addr >= map_guard_lo[i] &&
+		    (size_t)(addr - map_guard_lo[i]) < map_guard_len[i]) {
+			map_armed = 0;
+			siglongjmp(map_jmp, 1);
+		}
 	}
 	/* Not a fault in our mapping: die of it as if we had no handler. */
 	signal(sig, SIG_DFL);
@@ -234,19 +236,27 @@ static void map_install_guard(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
-int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx)
+int map_guard2(const void *lo1, size_t len1, const void *lo2, size_t len2,
+	       int (*fn)(void *), void *ctx)
 {
 	int rc;
 
 	pthread_once(&map_guard_once, map_install_guard);
 	if (sigsetjmp(map_jmp, 1))
 		return MAP_ETRUNC;
-	map_guard_lo = lo;
-	map_guard_len = len;
+	map_guard_lo[0] = lo1;
+	map_guard_len[0] = len1;
+	map_guard_lo[1] = lo2;
+	map_guard_len[1] = len2;
 	map_armed = 1;
 	rc = fn(ctx);
 	map_armed = 0;
 	return rc;
+}
+
+int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx)
+{
+	return map_guard2(lo, len, NULL, 0, fn, ctx);
 }
 
 /* The mapped walk's call of fn under map_guard. */

@@ -103,6 +103,9 @@ int map_view_sync(struct map_view *v);
  * not caught.
  */
 int map_guard(const void *lo, size_t len, int (*fn)(void *), void *ctx);
+/* The same over two spans at once: the two files cmp compares (diff.c). */
+int map_guard2(const void *lo1, size_t len1, const void *lo2, size_t len2,
+	       int (*fn)(void *), void *ctx);
 
 /*
  * Deliver the bytes [off, off + len) of f to fn in order (len UINT64_MAX:

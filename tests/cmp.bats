@@ -126,6 +126,74 @@ cmp_first() {
 	[ "$(wc -l < "$T/j1")" -gt 2000 ]
 }
 
+@test "cmp: the default, --mmap and --no-mmap print the same, with differences across window seams" {
+	local s=$((17 << 20 | 5)) args
+	randfile "$T/a" "$s"
+	cp "$T/a" "$T/b"
+	# Runs across the 16 MiB window and job seam and the 256 KiB pieces, at 0 and at the end.
+	flip "$T/b" 0 $(((256 << 10) - 1)) $((256 << 10)) 5000000 \
+		$(((16 << 20) - 2)) $(((16 << 20) - 1)) $((16 << 20)) $(((16 << 20) + 1)) $((s - 1)) \
+		$(python3 -c 'import random; r = random.Random(5); print(*r.sample(range(17 << 20), 40))')
+	# -i 5:3 maps from offsets that are not page aligned, and --range 1M+16M
+	# compares 16 MiB from the middle.
+	for args in "" "-c" "--json" "-l" "-j1" "-j7" "-i 5:3" "-i 3:3" "--range 1M+16M" "-n 16M"; do
+		mmtool cmp $args "$T/a" "$T/b" > "$T/default" || [ $? -eq 1 ]
+		mmtool cmp --mmap $args "$T/a" "$T/b" > "$T/mapped" || [ $? -eq 1 ]
+		mmtool cmp --no-mmap $args "$T/a" "$T/b" > "$T/read" || [ $? -eq 1 ]
+		cmp "$T/default" "$T/mapped"
+		cmp "$T/default" "$T/read"
+	done
+	run mmtool cmp --mmap "$T/a" "$T/b"
+	assert_failure 1
+	assert_output "$(py_ranges "$T/a" "$T/b")"
+	run mmtool cmp --no-mmap "$T/a" "$T/b"
+	assert_output "$(py_ranges "$T/a" "$T/b")"
+	run mmtool cmp --mmap -i 3 "$T/a" "$T/b"
+	assert_output "$(py_ranges "$T/a" "$T/b" 3)"
+	for m in --mmap --no-mmap; do
+		run mmtool cmp -s $m "$T/a" "$T/b"
+		assert_failure 1
+		assert_output ""
+		run mmtool cmp -s $m "$T/a" "$T/a"
+		assert_success
+	done
+}
+
+@test "cmp: by default 16 MiB or more of two regular files is mapped, less is read (strace)" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	[ -z "${MMTOOL_WRAP:-}" ] || skip "strace would trace the wrapper"
+	randfile "$T/a" $((16 << 20))
+	cp "$T/a" "$T/b"
+	reads() {
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+			strace -f -qq -e trace=pread64 -o "$T/trace" mmtool cmp -j1 "$@" > /dev/null
+		grep -cE '^[0-9]+ +pread64\(.*\) = [0-9]{5,}$' "$T/trace" || true
+	}
+	[ "$(reads "$T/a" "$T/b")" -eq 0 ]
+	[ "$(reads -i 1 "$T/a" "$T/b")" -gt 0 ]
+	[ "$(reads -n 16M "$T/a" "$T/b")" -eq 0 ]
+	[ "$(reads -n 1M "$T/a" "$T/b")" -gt 0 ]
+	[ "$(reads --no-mmap "$T/a" "$T/b")" -gt 0 ]
+	[ "$(reads --mmap -n 1M "$T/a" "$T/b")" -eq 0 ]
+}
+
+@test "cmp: 64 MiB on 4 threads stays under 64 MiB of memory read, plus 32 MiB a thread mapped" {
+	randfile "$T/a" $((64 << 20))
+	cp "$T/a" "$T/b"
+	flip "$T/b" $(((64 << 20) - 1))
+	for mode in --no-mmap ""; do
+		run -0 python3 - "$T/a" "$T/b" $mode <<'PY'
+import resource, subprocess, sys
+r = subprocess.run(['mmtool', 'cmp', '-j4'] + sys.argv[3:] + sys.argv[1:3],
+                   capture_output=True)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(r.returncode, r.stdout.decode().strip())
+assert peak < (64 + (4 * 32 if len(sys.argv) == 3 else 0)) * 1024, peak
+PY
+		assert_output "1 $(((64 << 20) - 1))+1"
+	done
+}
+
 @test "cmp: -s prints nothing, and its exit status is cmp -s's" {
 	randfile "$T/a" 5000
 	cp "$T/a" "$T/b"

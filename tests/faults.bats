@@ -107,6 +107,31 @@ PY
 	done
 }
 
+@test "faults: cmp of a file truncated while mapped: one error line naming it, exit 2" {
+	for i in $(seq "$(reps 4 20)"); do
+		randfile "$T/victim" 100000
+		cp "$T/victim" "$T/other"
+		run -2 --separate-stderr truncating mmtool cmp --mmap "$T/victim" "$T/other"
+		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_output ""
+		randfile "$T/victim" 100000
+		run -2 --separate-stderr truncating mmtool cmp --mmap -j2 -c "$T/other" "$T/victim"
+		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	done
+	# Cut inside a page: the rest of the page reads as zeros, with no SIGBUS.
+	randfile "$T/victim" 100000
+	cp "$T/victim" "$T/other"
+	TRUNC_SIZE=99000 run -2 --separate-stderr truncating mmtool cmp --mmap "$T/victim" "$T/other"
+	assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	# 16 MiB and more are mapped by default, on every thread.
+	randfile "$T/other" $((20 << 20))
+	for j in 1 2; do
+		cp "$T/other" "$T/victim"
+		run -2 --separate-stderr truncating mmtool cmp -s -j$j "$T/victim" "$T/other"
+		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	done
+}
+
 # A small file system of its own: tmpfs in a private mount namespace.
 full_disk() {
 	command -v unshare >/dev/null || skip "unshare is not installed"

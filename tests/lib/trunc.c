@@ -3,7 +3,8 @@
  * regular file whose path contains $TRUNC_MATCH, truncate that file to 0
  * bytes, so the next touch of the mapping raises SIGBUS exactly as when
  * another process truncates it (and likewise before a sendfile(2) from it) (FACTS.md: deterministic, unlike a race
- * with truncate(1)).
+ * with truncate(1)).  With $TRUNC_SIZE, to that many bytes instead: the
+ * rest of the page they end in then reads as zeros, without a SIGBUS.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -77,7 +78,7 @@ static void *trunc_after(void *p, int fd)
 		return p;
 	path[n] = '\0';
 	if (strstr(path, match))
-		if (truncate(link, 0) < 0)
+		if (truncate(link, getenv("TRUNC_SIZE") ? atoll(getenv("TRUNC_SIZE")) : 0) < 0)
 			perror("trunc.so: truncate");
 	return p;
 }
