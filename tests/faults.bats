@@ -132,6 +132,17 @@ PY
 	done
 }
 
+@test "faults: grep of a file cut inside a page while mapped: one error line, exit 2" {
+	# The rest of the page reads as zeros, with no SIGBUS: grep must see the cut.
+	randfile "$T/victim" 100000
+	TRUNC_SIZE=99000 run -2 --separate-stderr truncating mmtool grep --mmap -c needle "$T/victim"
+	assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	# 16 MiB and more of a named file are mapped by default.
+	randfile "$T/victim" $((20 << 20))
+	TRUNC_SIZE=$(((20 << 20) - 100)) run -2 --separate-stderr truncating mmtool grep -c -j1 needle "$T/victim"
+	assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+}
+
 # A small file system of its own: tmpfs in a private mount namespace.
 full_disk() {
 	command -v unshare >/dev/null || skip "unshare is not installed"
