@@ -106,7 +106,7 @@ int search_is_status(int rc);
  * more than is left ends the scan with SEARCH_ECOMPLEX.  See search.c.
  */
 #define SEARCH_STEPS_BASE ((uint64_t)16 << 20)
-#define SEARCH_STEPS_PER_BYTE 16u
+#define SEARCH_STEPS_PER_BYTE 8u
 
 /* One scan over one stream of chunks; one per thread. */
 struct search_scan {
