@@ -9,118 +9,6 @@
 
 #include "edit.h"
 
-struct edit_span_range {
-	uint64_t lo, hi;
-};
-
-static int edit_cmp_range(const void *a, const void *b)
-{
-	const struct edit_span_range *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/* Merge sorted ranges that lie closer than gap into r[0..k]; returns k + 1. */
-static size_t edit_merge(struct edit_span_range *r, size_t n, uint64_t gap)
-{
-	size_t k = 0;
-
-	for (size_t i = 1; i < n; i++) {
-		if (r[i].lo <= r[k].hi + gap) {
-			if (r[i].hi > r[k].hi)
-				r[k].hi = r[i].hi;
-		} else {
-			r[++k] = r[i];
-		}
-	}
-	return n ? k + 1 : 0;
-}
-
-/*
- * Ranges closer than this are reserved as one: a 100,000-line patch then
- * costs a few fallocate calls, while a file with holes far apart keeps them.
- */
-#define EDIT_RESERVE_GAP ((uint64_t)1 << 20)
-#define EDIT_RESERVE_CHUNK ((size_t)1 << 20)
-
-/*
- * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
- * by writing with pwrite(2), which reports a full disk as an error: over
- * the ranges, the bytes they hold now (a hole reads as zeros, so holes get
- * blocks and no byte reads differently), and zeros past the end of the
- * file.  Only the ranges themselves are written: they are about to be
- * overwritten anyway.  On failure the file is cut back to its size.
- */
-static int edit_reserve_by_writing(struct map_file *f,
-				   const struct edit_span_range *r, size_t n)
-{
-	unsigned char *buf = malloc(EDIT_RESERVE_CHUNK);
-	int rc = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (size_t i = 0; i < n && !rc; i++) {
-		for (uint64_t pos = r[i].lo; pos < r[i].hi && !rc;) {
-			size_t len = r[i].hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(r[i].hi - pos)
-				: EDIT_RESERVE_CHUNK;
-			size_t old = pos >= f->size ? 0 : f->size - pos < len ? (size_t)(f->size - pos) : len;
-			ssize_t got = old ? pread(f->fd, buf, old, (off_t)pos) : 0, put;
-
-			if (got < 0 || (size_t)got != old) {
-				rc = got < 0 ? -errno : MAP_ETRUNC;
-				break;
-			}
-			memset(buf + old, 0, len - old);
-			put = pwrite(f->fd, buf, len, (off_t)pos);
-			if (put < 0 && errno == EINTR)
-				continue;
-			if (put <= 0)
-				rc = put < 0 ? -errno : -ENOSPC;
-			else
-				pos += (uint64_t)put;
-		}
-	}
-	free(buf);
-	if (rc && ftruncate(f->fd, (off_t)f->size) < 0)
-		rc = -errno;
-	return rc;
-}
-
-int edit_reserve(struct map_file *f, const struct edit *e, size_t n)
-{
-	struct edit_span_range *r;
-	size_t k;
-	int rc = 0, sorted = 1;
-
-	if (!S_ISREG(f->mode) || n == 0)
-		return 0;
-	r = malloc(n * sizeof *r);
-	if (!r)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		r[i] = (struct edit_span_range){ e[i].off, e[i].off + edit_span(&e[i]) };
-		sorted &= i == 0 || r[i].lo >= r[i - 1].lo;
-	}
-	/* Patches made from a dump are in order already. */
-	if (!sorted)
-		qsort(r, n, sizeof *r, edit_cmp_range);
-	/* KEEP_SIZE: allocate without growing; growing is the caller's. */
-	if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)r[0].lo,
-		      (off_t)(r[0].hi - r[0].lo)) < 0 &&
-	    (errno == EOPNOTSUPP || errno == ENOSYS)) {
-		rc = edit_reserve_by_writing(f, r, edit_merge(r, n, 0));
-		free(r);
-		return rc;
-	}
-	k = edit_merge(r, n, EDIT_RESERVE_GAP);
-	for (size_t i = 0; i < k && !rc; i++)
-		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)r[i].lo,
-			      (off_t)(r[i].hi - r[i].lo)) < 0)
-			rc = -errno;
-	free(r);
-	return rc;
-}
-
 /*
  * The edits in file order.  A run is a stretch of the file [lo, hi) whose
  * edits overlap one another (most runs are one edit); its edits are
@@ -144,15 +32,6 @@ struct edit_key {
 	size_t i;
 };
 
-static int edit_cmp_key(const void *a, const void *b)
-{
-	const struct edit_key *x = a, *y = b;
-
-	if (x->off != y->off)
-		return x->off < y->off ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
-
 static int edit_cmp_index(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -160,10 +39,44 @@ static int edit_cmp_index(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Sort keys by offset, a byte of it a pass from the lowest (LSD radix
+ * sort), skipping the bytes all offsets share.  Each pass is stable, so
+ * keys of one offset keep their order.  Returns the array that holds the
+ * result: k or tmp.
+ */
+static struct edit_key *edit_radix(struct edit_key *k, struct edit_key *tmp,
+				   size_t n)
+{
+	uint64_t any = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any |= k[i].off ^ k[0].off;
+	for (unsigned shift = 0; shift < 64 && any >> shift; shift += 8) {
+		size_t count[256] = { 0 }, at = 0;
+		struct edit_key *swap;
+
+		if (!((any >> shift) & 0xff))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			count[(k[i].off >> shift) & 0xff]++;
+		for (size_t b = 0; b < 256; b++) {
+			size_t c = count[b];
+
+			count[b] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(k[i].off >> shift) & 0xff]++] = k[i];
+		swap = k, k = tmp, tmp = swap;
+	}
+	return k;
+}
+
 /* Sort the edits by offset (ties: given order); -ENOMEM or 0. */
 static int edit_sort(const struct edit *e, size_t n, size_t *order)
 {
-	struct edit_key *k;
+	struct edit_key *k, *sorted_keys;
 	int sorted = 1;
 
 	for (size_t i = 0; i < n; i++) {
@@ -173,13 +86,13 @@ static int edit_sort(const struct edit *e, size_t n, size_t *order)
 	/* Patches made from a dump, and a single poke, are in order already. */
 	if (sorted)
 		return 0;
-	if (!(k = malloc(n * sizeof *k)))
+	if (!(k = malloc(2 * n * sizeof *k)))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		k[i] = (struct edit_key){ e[i].off, i };
-	qsort(k, n, sizeof *k, edit_cmp_key);
+	sorted_keys = edit_radix(k, k + n, n);
 	for (size_t i = 0; i < n; i++)
-		order[i] = k[i].i;
+		order[i] = sorted_keys[i].i;
 	free(k);
 	return 0;
 }
@@ -216,6 +129,99 @@ static int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
 			qsort(p->order + p->run[r].first, p->run[r].count,
 			      sizeof *p->order, edit_cmp_index);
 	return 0;
+}
+
+/* Merge sorted runs that lie closer than gap into r[0..k]; returns k + 1. */
+static size_t edit_merge(struct edit_run *r, size_t n, uint64_t gap)
+{
+	size_t k = 0;
+
+	for (size_t i = 1; i < n; i++) {
+		if (r[i].lo <= r[k].hi + gap) {
+			if (r[i].hi > r[k].hi)
+				r[k].hi = r[i].hi;
+		} else {
+			r[++k] = r[i];
+		}
+	}
+	return n ? k + 1 : 0;
+}
+
+/*
+ * Ranges closer than this are reserved as one: a 100,000-line patch then
+ * costs a few fallocate calls, while a file with holes far apart keeps them.
+ */
+#define EDIT_RESERVE_GAP ((uint64_t)1 << 20)
+#define EDIT_RESERVE_CHUNK ((size_t)1 << 20)
+
+/*
+ * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
+ * by writing with pwrite(2), which reports a full disk as an error: over
+ * the ranges, the bytes they hold now (a hole reads as zeros, so holes get
+ * blocks and no byte reads differently), and zeros past the end of the
+ * file.  Only the ranges themselves are written: they are about to be
+ * overwritten anyway.  On failure the file is cut back to its size.
+ */
+static int edit_reserve_by_writing(struct map_file *f,
+				   const struct edit_run *r, size_t n)
+{
+	unsigned char *buf = malloc(EDIT_RESERVE_CHUNK);
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !rc; i++) {
+		for (uint64_t pos = r[i].lo; pos < r[i].hi && !rc;) {
+			size_t len = r[i].hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(r[i].hi - pos)
+				: EDIT_RESERVE_CHUNK;
+			size_t old = pos >= f->size ? 0 : f->size - pos < len ? (size_t)(f->size - pos) : len;
+			ssize_t got = old ? pread(f->fd, buf, old, (off_t)pos) : 0, put;
+
+			if (got < 0 || (size_t)got != old) {
+				rc = got < 0 ? -errno : MAP_ETRUNC;
+				break;
+			}
+			memset(buf + old, 0, len - old);
+			put = pwrite(f->fd, buf, len, (off_t)pos);
+			if (put < 0 && errno == EINTR)
+				continue;
+			if (put <= 0)
+				rc = put < 0 ? -errno : -ENOSPC;
+			else
+				pos += (uint64_t)put;
+		}
+	}
+	free(buf);
+	if (rc && ftruncate(f->fd, (off_t)f->size) < 0)
+		rc = -errno;
+	return rc;
+}
+
+int edit_reserve(struct map_file *f, const struct edit *e, size_t n)
+{
+	struct edit_plan p;
+	size_t k;
+	int rc = 0;
+
+	if (!S_ISREG(f->mode) || n == 0)
+		return 0;
+	if (edit_plan_make(e, n, &p))
+		return -ENOMEM;
+	/* KEEP_SIZE: allocate without growing; growing is the caller's. */
+	if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)p.run[0].lo,
+		      (off_t)(p.run[0].hi - p.run[0].lo)) < 0 &&
+	    (errno == EOPNOTSUPP || errno == ENOSYS)) {
+		rc = edit_reserve_by_writing(f, p.run, edit_merge(p.run, p.nrun, 0));
+		edit_plan_free(&p);
+		return rc;
+	}
+	k = edit_merge(p.run, p.nrun, EDIT_RESERVE_GAP);
+	for (size_t i = 0; i < k && !rc; i++)
+		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)p.run[i].lo,
+			      (off_t)(p.run[i].hi - p.run[i].lo)) < 0)
+			rc = -errno;
+	edit_plan_free(&p);
+	return rc;
 }
 
 /*
