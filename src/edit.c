@@ -252,14 +252,16 @@ static int edit_covers(const struct map_view *v, uint64_t lo, uint64_t hi)
 }
 
 /*
- * Fault in the pages of the runs from r on that lie in the view (writable
- * with MADV_POPULATE_WRITE, readable with MADV_POPULATE_READ), with one
- * madvise per stretch of touching pages instead of a fault per page.  Only
- * a hint: where it fails (an old kernel, a file cut short) the copy faults
- * the pages in itself, under the guard.
+ * Fault in, writable, the pages of the runs from r on that lie in the view,
+ * with one MADV_POPULATE_WRITE per stretch of touching pages instead of a
+ * write fault per page (a write fault maps one page).  Only a hint: where
+ * it fails (an old kernel, a file cut short) the copy faults the pages in
+ * itself, under the guard.  Reading needs no such help: a read fault maps
+ * the cached pages around it too (the kernel's fault-around), and a
+ * madvise per stretch of a scattered patch costs more than those faults.
  */
 static void edit_prefault(const struct map_view *v, const struct edit_plan *p,
-			  size_t r, int advice)
+			  size_t r)
 {
 	uint64_t page = map_page_size(), base = edit_view_start(v);
 	uint64_t lo = 0, hi = 0;
@@ -270,7 +272,7 @@ static void edit_prefault(const struct map_view *v, const struct edit_plan *p,
 
 		if (hi && (last || a > hi)) {
 			if (madvise((unsigned char *)v->base + (lo - base), hi - lo,
-				    advice) < 0 && errno == EINVAL)
+				    MADV_POPULATE_WRITE) < 0 && errno == EINVAL)
 				return;
 			hi = 0;
 		}
@@ -377,7 +379,7 @@ static int edit_apply_long(struct edit_writer *w, struct map_file *f, int sync)
 			if (!edit_covers(&w->v, piece.lo, piece.hi) &&
 			    (rc = edit_next_view(w, f, sync, piece.lo, piece.hi)))
 				break;
-			edit_prefault(&w->v, &one, 0, MADV_POPULATE_WRITE);
+			edit_prefault(&w->v, &one, 0);
 			rc = map_guard(w->v.base, w->v.base_len, edit_copy_piece, w);
 		}
 	}
@@ -404,7 +406,7 @@ int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync)
 			if ((rc = edit_next_view(&w, f, sync, r->lo,
 						 edit_reach(&p, w.r, UINT64_MAX))))
 				break;
-			edit_prefault(&w.v, &p, w.r, MADV_POPULATE_WRITE);
+			edit_prefault(&w.v, &p, w.r);
 		}
 		rc = map_guard(w.v.base, w.v.base_len, edit_copy_runs, &w);
 	}
@@ -491,7 +493,6 @@ int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
 			if ((rc = map_view_open(f, r->lo, (size_t)(edit_reach(&p, rd.r, f->size) - r->lo),
 						0, &rd.v)))
 				break;
-			edit_prefault(&rd.v, &p, rd.r, MADV_POPULATE_READ);
 		}
 		rc = map_guard(rd.v.base, rd.v.base_len, edit_read_runs, &rd);
 	}
