@@ -9,24 +9,6 @@
 
 #include "edit.h"
 
-/*
- * The edits in file order.  A run is a stretch of the file [lo, hi) whose
- * edits overlap one another (most runs are one edit); its edits are
- * order[first .. first + count), in the order they were given, so that
- * copying them in that order lets a later edit win where they overlap.
- * Runs do not overlap and go forward.
- */
-struct edit_run {
-	uint64_t lo, hi;
-	size_t first, count;
-};
-
-struct edit_plan {
-	size_t *order;
-	struct edit_run *run;
-	size_t nrun;
-};
-
 struct edit_key {
 	uint64_t off;
 	size_t i;
@@ -97,13 +79,13 @@ static int edit_sort(const struct edit *e, size_t n, size_t *order)
 	return 0;
 }
 
-static void edit_plan_free(struct edit_plan *p)
+void edit_plan_free(struct edit_plan *p)
 {
 	free(p->order);
 	free(p->run);
 }
 
-static int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
+int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
 {
 	*p = (struct edit_plan){ malloc((n ? n : 1) * sizeof *p->order),
 				 malloc((n ? n : 1) * sizeof *p->run), 0 };
@@ -131,20 +113,19 @@ static int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
 	return 0;
 }
 
-/* Merge sorted runs that lie closer than gap into r[0..k]; returns k + 1. */
-static size_t edit_merge(struct edit_run *r, size_t n, uint64_t gap)
+/*
+ * The runs from r on that lie closer than gap to one another, as one
+ * stretch [*lo, *hi); returns the run after them.
+ */
+static size_t edit_stretch(const struct edit_plan *p, size_t r, uint64_t gap,
+			   uint64_t *lo, uint64_t *hi)
 {
-	size_t k = 0;
-
-	for (size_t i = 1; i < n; i++) {
-		if (r[i].lo <= r[k].hi + gap) {
-			if (r[i].hi > r[k].hi)
-				r[k].hi = r[i].hi;
-		} else {
-			r[++k] = r[i];
-		}
-	}
-	return n ? k + 1 : 0;
+	*lo = p->run[r].lo;
+	*hi = p->run[r].hi;
+	for (r++; r < p->nrun && p->run[r].lo <= *hi + gap; r++)
+		if (p->run[r].hi > *hi)
+			*hi = p->run[r].hi;
+	return r;
 }
 
 /*
@@ -157,22 +138,24 @@ static size_t edit_merge(struct edit_run *r, size_t n, uint64_t gap)
 /*
  * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
  * by writing with pwrite(2), which reports a full disk as an error: over
- * the ranges, the bytes they hold now (a hole reads as zeros, so holes get
+ * the runs, the bytes they hold now (a hole reads as zeros, so holes get
  * blocks and no byte reads differently), and zeros past the end of the
- * file.  Only the ranges themselves are written: they are about to be
+ * file.  Only the runs themselves are written: they are about to be
  * overwritten anyway.  On failure the file is cut back to its size.
  */
-static int edit_reserve_by_writing(struct map_file *f,
-				   const struct edit_run *r, size_t n)
+static int edit_reserve_by_writing(struct map_file *f, const struct edit_plan *p)
 {
 	unsigned char *buf = malloc(EDIT_RESERVE_CHUNK);
 	int rc = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	for (size_t i = 0; i < n && !rc; i++) {
-		for (uint64_t pos = r[i].lo; pos < r[i].hi && !rc;) {
-			size_t len = r[i].hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(r[i].hi - pos)
+	for (size_t r = 0; r < p->nrun && !rc;) {
+		uint64_t lo, hi;
+
+		r = edit_stretch(p, r, 0, &lo, &hi);
+		for (uint64_t pos = lo; pos < hi && !rc;) {
+			size_t len = hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(hi - pos)
 				: EDIT_RESERVE_CHUNK;
 			size_t old = pos >= f->size ? 0 : f->size - pos < len ? (size_t)(f->size - pos) : len;
 			ssize_t got = old ? pread(f->fd, buf, old, (off_t)pos) : 0, put;
@@ -197,30 +180,24 @@ static int edit_reserve_by_writing(struct map_file *f,
 	return rc;
 }
 
-int edit_reserve(struct map_file *f, const struct edit *e, size_t n)
+int edit_reserve(struct map_file *f, const struct edit_plan *p)
 {
-	struct edit_plan p;
-	size_t k;
 	int rc = 0;
 
-	if (!S_ISREG(f->mode) || n == 0)
+	if (!S_ISREG(f->mode) || p->nrun == 0)
 		return 0;
-	if (edit_plan_make(e, n, &p))
-		return -ENOMEM;
 	/* KEEP_SIZE: allocate without growing; growing is the caller's. */
-	if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)p.run[0].lo,
-		      (off_t)(p.run[0].hi - p.run[0].lo)) < 0 &&
-	    (errno == EOPNOTSUPP || errno == ENOSYS)) {
-		rc = edit_reserve_by_writing(f, p.run, edit_merge(p.run, p.nrun, 0));
-		edit_plan_free(&p);
-		return rc;
-	}
-	k = edit_merge(p.run, p.nrun, EDIT_RESERVE_GAP);
-	for (size_t i = 0; i < k && !rc; i++)
-		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)p.run[i].lo,
-			      (off_t)(p.run[i].hi - p.run[i].lo)) < 0)
+	if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)p->run[0].lo,
+		      (off_t)(p->run[0].hi - p->run[0].lo)) < 0 &&
+	    (errno == EOPNOTSUPP || errno == ENOSYS))
+		return edit_reserve_by_writing(f, p);
+	for (size_t r = 0; r < p->nrun && !rc;) {
+		uint64_t lo, hi;
+
+		r = edit_stretch(p, r, EDIT_RESERVE_GAP, &lo, &hi);
+		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)lo, (off_t)(hi - lo)) < 0)
 			rc = -errno;
-	edit_plan_free(&p);
+	}
 	return rc;
 }
 
@@ -387,16 +364,14 @@ static int edit_apply_long(struct edit_writer *w, struct map_file *f, int sync)
 	return rc;
 }
 
-int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync)
+int edit_apply(struct map_file *f, const struct edit *e,
+	       const struct edit_plan *p, int sync)
 {
-	struct edit_plan p;
-	struct edit_writer w = { .e = e, .p = &p };
-	int rc;
+	struct edit_writer w = { .e = e, .p = p };
+	int rc = 0;
 
-	if ((rc = edit_plan_make(e, n, &p)))
-		return rc;
-	while (w.r < p.nrun && !rc) {
-		const struct edit_run *r = &p.run[w.r];
+	while (w.r < p->nrun && !rc) {
+		const struct edit_run *r = &p->run[w.r];
 
 		if (r->hi - r->lo > MAP_WINDOW) {
 			rc = edit_apply_long(&w, f, sync);
@@ -404,16 +379,15 @@ int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync)
 		}
 		if (!edit_covers(&w.v, r->lo, r->hi)) {
 			if ((rc = edit_next_view(&w, f, sync, r->lo,
-						 edit_reach(&p, w.r, UINT64_MAX))))
+						 edit_reach(p, w.r, UINT64_MAX))))
 				break;
-			edit_prefault(&w.v, &p, w.r);
+			edit_prefault(&w.v, p, w.r);
 		}
 		rc = map_guard(w.v.base, w.v.base_len, edit_copy_runs, &w);
 	}
 	if (!rc && w.v.base && sync)
 		rc = map_view_sync(&w.v);
 	map_view_close(&w.v);
-	edit_plan_free(&p);
 	return rc;
 }
 
@@ -462,24 +436,21 @@ static int edit_read_runs(void *arg)
 }
 
 int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
-		  unsigned char *buf)
+		  const struct edit_plan *p, unsigned char *buf)
 {
-	struct edit_plan p;
-	struct edit_reader rd = { .e = e, .p = &p, .buf = buf, .size = f->size };
+	struct edit_reader rd = { .e = e, .p = p, .buf = buf, .size = f->size };
 	uint64_t *at = malloc((n ? n : 1) * sizeof *at), sum = 0;
-	int rc = at ? edit_plan_make(e, n, &p) : -ENOMEM;
+	int rc = 0;
 
-	if (rc) {
-		free(at);
-		return rc;
-	}
+	if (!at)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		at[i] = sum;
 		sum += edit_old_len(f, &e[i]);
 	}
 	rd.at = at;
-	while (rd.r < p.nrun && !rc) {
-		const struct edit_run *r = &p.run[rd.r];
+	while (rd.r < p->nrun && !rc) {
+		const struct edit_run *r = &p->run[rd.r];
 		uint64_t hi = r->hi < f->size ? r->hi : f->size;
 
 		if (r->lo >= f->size)
@@ -490,14 +461,13 @@ int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
 		}
 		if (!edit_covers(&rd.v, r->lo, hi)) {
 			map_view_close(&rd.v);
-			if ((rc = map_view_open(f, r->lo, (size_t)(edit_reach(&p, rd.r, f->size) - r->lo),
+			if ((rc = map_view_open(f, r->lo, (size_t)(edit_reach(p, rd.r, f->size) - r->lo),
 						0, &rd.v)))
 				break;
 		}
 		rc = map_guard(rd.v.base, rd.v.base_len, edit_read_runs, &rd);
 	}
 	map_view_close(&rd.v);
-	edit_plan_free(&p);
 	free(at);
 	return rc;
 }

@@ -69,12 +69,15 @@ static void show_new(struct dump *d, const struct edit *e)
 
 /*
  * The old bytes of edits e[lo .. lo + cnt), read together (edit.c reads
- * them in file order), printed in the order given or, for undo, reversed;
- * with diff, each followed by its new bytes.
+ * them in file order, by their plan: `plan`, or one made here when NULL),
+ * printed in the order given or, for undo, reversed; with diff, each
+ * followed by its new bytes.
  */
 static int show_batch(struct map_file *f, const struct edit *e, size_t lo,
-		      size_t cnt, uint64_t sum, int undo, struct out *out)
+		      size_t cnt, const struct edit_plan *plan, uint64_t sum,
+		      int undo, struct out *out)
 {
+	struct edit_plan own;
 	struct dump_opts o = show_opts, n = show_opts;
 	struct dump old, new;
 	unsigned char *buf = malloc(sum ? (size_t)sum : 1);
@@ -87,7 +90,12 @@ static int show_batch(struct map_file *f, const struct edit *e, size_t lo,
 		free(buf);
 		return -ENOMEM;
 	}
-	rc = edit_read_old(f, e + lo, cnt, buf);
+	if (plan) {
+		rc = edit_read_old(f, e + lo, cnt, plan, buf);
+	} else if (!(rc = edit_plan_make(e + lo, cnt, &own))) {
+		rc = edit_read_old(f, e + lo, cnt, &own, buf);
+		edit_plan_free(&own);
+	}
 	for (size_t k = 0; k < cnt && !rc && !out->err; k++) {
 		const struct edit *x = &e[undo ? lo + cnt - 1 - k : lo + k];
 		uint64_t len = edit_old_len(f, x);
@@ -110,10 +118,10 @@ static int show_batch(struct map_file *f, const struct edit *e, size_t lo,
  * Old bytes of every edit: with undo, last edit first and without a
  * prefix; else "-" old and "+" new lines in order.  A batch holds the
  * edits whose old bytes fit in SHOW_BATCH, or one bigger edit alone, which
- * is walked.
+ * is walked.  A batch of all the edits is read by their plan p.
  */
 static int show_old(struct map_file *f, const struct edit *e, size_t n,
-		    int undo, struct out *out)
+		    const struct edit_plan *p, int undo, struct out *out)
 {
 	size_t done = 0;
 	int rc = 0;
@@ -132,7 +140,7 @@ static int show_old(struct map_file *f, const struct edit *e, size_t n,
 		}
 		lo = undo ? n - done - cnt : done;
 		if (sum <= SHOW_BATCH)
-			rc = show_batch(f, e, lo, cnt, sum, undo, out);
+			rc = show_batch(f, e, lo, cnt, cnt == n ? p : NULL, sum, undo, out);
 		else if (!(rc = show_file(f, e[lo].off, edit_span(&e[lo]), e[lo].off,
 					  undo ? NULL : "-", out)) && !undo)
 			rc = show_edit(&e[lo], "+", out);
@@ -142,13 +150,13 @@ static int show_old(struct map_file *f, const struct edit *e, size_t n,
 }
 
 int show_diff(struct map_file *f, const struct edit *e, size_t n,
-	      struct out *out)
+	      const struct edit_plan *p, struct out *out)
 {
-	return show_old(f, e, n, 0, out);
+	return show_old(f, e, n, p, 0, out);
 }
 
 int show_undo(struct map_file *f, const struct edit *e, size_t n,
-	      struct out *out)
+	      const struct edit_plan *p, struct out *out)
 {
-	return show_old(f, e, n, 1, out);
+	return show_old(f, e, n, p, 1, out);
 }
