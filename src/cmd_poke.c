@@ -42,6 +42,7 @@ struct poke_job {
 	struct map_file f;
 	struct edit *edits;
 	size_t nedits;
+	struct edit_plan plan;	/* the edits sorted, once for -n, --undo and the write */
 	uint64_t off;		/* OFFSET resolved, for --expect */
 	uint64_t end;		/* the end of the last byte written */
 	uint64_t newsize;
@@ -289,7 +290,7 @@ static int poke_show_to(struct poke_job *j, int fd)
 
 	if (!out)
 		return -ENOMEM;
-	rc = show_diff(&j->f, j->edits, j->nedits, out);
+	rc = show_diff(&j->f, j->edits, j->nedits, &j->plan, out);
 	out_flush(out);
 	if (!rc && out->err)
 		rc = -out->err;
@@ -344,13 +345,13 @@ static int poke_write(const struct poke_opts *po, struct poke_job *j)
 	int rc, vfd = -1;
 
 	j->resized = 1;
-	if ((rc = edit_reserve(&j->f, j->edits, j->nedits)))
+	if ((rc = edit_reserve(&j->f, &j->plan)))
 		return mm_error("poke", j->path, "cannot reserve space for the write: %s; nothing was written",
 				strerror(-rc));
 	if (commit_interrupted(&j->hold))
 		return MM_EXIT_ERROR;
 	if (po->undo && (rc = commit_undo_write("poke", po->undo, j->path, &j->f,
-						 j->edits, j->nedits)))
+						 j->edits, j->nedits, &j->plan)))
 		return rc;
 	if (po->verbose && (rc = poke_verbose_begin(j, &vfd)))
 		return rc;
@@ -361,7 +362,7 @@ static int poke_write(const struct poke_opts *po, struct poke_job *j)
 	}
 	j->writing = 1;
 	if ((rc = map_grow(&j->f, j->newsize)) ||
-	    (rc = edit_apply(&j->f, j->edits, j->nedits, po->sync)) ||
+	    (rc = edit_apply(&j->f, j->edits, &j->plan, po->sync)) ||
 	    (po->sync && fdatasync(j->f.fd) < 0 && (rc = -errno))) {
 		if (vfd >= 0)
 			close(vfd);
@@ -443,6 +444,8 @@ static int poke_target(struct poke_opts *po, const struct cmd_args *a,
 	}
 	if ((rc = poke_plan(po, j, size_arg)))
 		return rc;
+	if (edit_plan_make(j->edits, j->nedits, &j->plan))
+		return mm_error("poke", NULL, "%s", strerror(ENOMEM));
 	if (po->undo && !po->dry_run &&
 	    (rc = commit_undo_check("poke", po->undo, j->path, j->f.fd, po->read, po->nread,
 				    po->patch ? "patch" : "input")))
@@ -514,6 +517,7 @@ static int poke_run(int argc, const char **argv)
 		poke_undo_changes(&j);
 	commit_release(&j.hold, "poke", j.path, rc, j.writing);
 	map_close(&j.f);
+	edit_plan_free(&j.plan);
 	patch_free(&patch);
 	bytes_free(&data);
 	bytes_free(&want);

@@ -331,37 +331,45 @@ static int rep_job(void *ctx, size_t job, void *slot)
 static int rep_write(struct rep *r, const char *path, struct rep_slot *s)
 {
 	struct commit_hold hold = { .on = 0 };
+	struct edit_plan p;
 	int rc, wrote = 0;
 
+	if (edit_plan_make(s->plan.e, s->plan.n, &p))
+		return mm_error("replace", path, "%s; nothing was written", strerror(ENOMEM));
 	commit_hold_signals(&hold);
-	rc = edit_reserve(&s->f, s->plan.e, s->plan.n);
+	rc = edit_reserve(&s->f, &p);
 	if (rc)
 		rc = mm_error("replace", path, "cannot reserve space for the write: %s; nothing was written",
 			      strerror(-rc));
 	if (!rc && r->o.undo &&
 	    !(rc = commit_undo_check("replace", r->o.undo, path, s->f.fd, NULL, 0, NULL)))
-		rc = commit_undo_write("replace", r->o.undo, path, &s->f, s->plan.e, s->plan.n);
+		rc = commit_undo_write("replace", r->o.undo, path, &s->f, s->plan.e, s->plan.n, &p);
 	if (!rc && !commit_interrupted(&hold)) {
 		wrote = 1;
-		rc = edit_apply(&s->f, s->plan.e, s->plan.n, r->o.sync);
+		rc = edit_apply(&s->f, s->plan.e, &p, r->o.sync);
 		if (!rc && r->o.sync && fdatasync(s->f.fd) < 0)
 			rc = -errno;
 		if (rc)
 			rc = cmd_map_error("replace", path, rc);
 	}
 	commit_release(&hold, "replace", path, rc, wrote);
+	edit_plan_free(&p);
 	return rc;
 }
 
 static int rep_show(struct rep *r, const char *path, struct rep_slot *s)
 {
+	struct edit_plan p;
 	int rc = 0;
 
+	if (edit_plan_make(s->plan.e, s->plan.n, &p))
+		return mm_error("replace", path, "%s", strerror(ENOMEM));
 	if (r->several && s->plan.n) {
 		out_str(r->out, path);
 		out_str(r->out, ":\n");
 	}
-	rc = show_diff(&s->f, s->plan.e, s->plan.n, r->out);
+	rc = show_diff(&s->f, s->plan.e, s->plan.n, &p, r->out);
+	edit_plan_free(&p);
 	return rc ? cmd_map_error("replace", path, rc) : 0;
 }
 

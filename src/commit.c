@@ -88,7 +88,8 @@ int commit_undo_check(const char *cmd, const char *undo, const char *path,
 }
 
 int commit_undo_write(const char *cmd, const char *undo, const char *path,
-		      struct map_file *f, const struct edit *e, size_t n)
+		      struct map_file *f, const struct edit *e, size_t n,
+		      const struct edit_plan *p)
 {
 	struct out *out;
 	struct map_file u;
@@ -104,7 +105,7 @@ int commit_undo_write(const char *cmd, const char *undo, const char *path,
 		return mm_error(cmd, undo, "cannot write the undo file: %s; nothing was written",
 				strerror(ENOMEM));
 	}
-	rc = show_undo(f, e, n, out);
+	rc = show_undo(f, e, n, p, out);
 	out_flush(out);
 	if (!rc && out->err)
 		rc = -out->err;

@@ -51,9 +51,11 @@ int commit_undo_check(const char *cmd, const char *undo, const char *path,
  * where edits overlap the oldest bytes are put back last.  Written to a
  * new file beside `undo`, no more readable than the target, synced and
  * renamed over it: an older undo file stays whole until then.  0, or one
- * error line and MM_EXIT_ERROR.
+ * error line and MM_EXIT_ERROR.  p is the edits' plan, shared with the
+ * apply so that they are sorted once.
  */
 int commit_undo_write(const char *cmd, const char *undo, const char *path,
-		      struct map_file *f, const struct edit *e, size_t n);
+		      struct map_file *f, const struct edit *e, size_t n,
+		      const struct edit_plan *p);
 
 #endif

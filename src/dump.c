@@ -692,6 +692,14 @@ static void dump_c_finish(struct dump *d)
 		   (unsigned long long)(d->pos - d->start));
 }
 
+void dump_restart(struct dump *d, uint64_t at)
+{
+	if (d->npart)
+		dump_xxd_one(d, d->part, d->npart);
+	d->npart = 0;
+	d->start = d->pos = at;
+}
+
 void dump_finish(struct dump *d)
 {
 	switch (d->fmt) {

@@ -84,6 +84,12 @@ struct dump {
 int dump_init(struct dump *d, enum dump_format fmt, const struct dump_opts *o,
 	      struct out *out, uint64_t start);
 void dump_feed(struct dump *d, const unsigned char *p, size_t n);
+/*
+ * xxd lines without autoskip or colour: end the partial line, then go on
+ * as a dump just set up at offset `at` would, without building the layout
+ * again (show.c prints the lines of 100,000 edits through one dump).
+ */
+void dump_restart(struct dump *d, uint64_t at);
 /* Flush the last partial line and any trailer; frees what init took. */
 void dump_finish(struct dump *d);
 

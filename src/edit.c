@@ -9,149 +9,10 @@
 
 #include "edit.h"
 
-struct edit_span_range {
-	uint64_t lo, hi;
-};
-
-static int edit_cmp_range(const void *a, const void *b)
-{
-	const struct edit_span_range *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/* Merge sorted ranges that lie closer than gap into r[0..k]; returns k + 1. */
-static size_t edit_merge(struct edit_span_range *r, size_t n, uint64_t gap)
-{
-	size_t k = 0;
-
-	for (size_t i = 1; i < n; i++) {
-		if (r[i].lo <= r[k].hi + gap) {
-			if (r[i].hi > r[k].hi)
-				r[k].hi = r[i].hi;
-		} else {
-			r[++k] = r[i];
-		}
-	}
-	return n ? k + 1 : 0;
-}
-
-/*
- * Ranges closer than this are reserved as one: a 100,000-line patch then
- * costs a few fallocate calls, while a file with holes far apart keeps them.
- */
-#define EDIT_RESERVE_GAP ((uint64_t)1 << 20)
-#define EDIT_RESERVE_CHUNK ((size_t)1 << 20)
-
-/*
- * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
- * by writing with pwrite(2), which reports a full disk as an error: over
- * the ranges, the bytes they hold now (a hole reads as zeros, so holes get
- * blocks and no byte reads differently), and zeros past the end of the
- * file.  Only the ranges themselves are written: they are about to be
- * overwritten anyway.  On failure the file is cut back to its size.
- */
-static int edit_reserve_by_writing(struct map_file *f,
-				   const struct edit_span_range *r, size_t n)
-{
-	unsigned char *buf = malloc(EDIT_RESERVE_CHUNK);
-	int rc = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (size_t i = 0; i < n && !rc; i++) {
-		for (uint64_t pos = r[i].lo; pos < r[i].hi && !rc;) {
-			size_t len = r[i].hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(r[i].hi - pos)
-				: EDIT_RESERVE_CHUNK;
-			size_t old = pos >= f->size ? 0 : f->size - pos < len ? (size_t)(f->size - pos) : len;
-			ssize_t got = old ? pread(f->fd, buf, old, (off_t)pos) : 0, put;
-
-			if (got < 0 || (size_t)got != old) {
-				rc = got < 0 ? -errno : MAP_ETRUNC;
-				break;
-			}
-			memset(buf + old, 0, len - old);
-			put = pwrite(f->fd, buf, len, (off_t)pos);
-			if (put < 0 && errno == EINTR)
-				continue;
-			if (put <= 0)
-				rc = put < 0 ? -errno : -ENOSPC;
-			else
-				pos += (uint64_t)put;
-		}
-	}
-	free(buf);
-	if (rc && ftruncate(f->fd, (off_t)f->size) < 0)
-		rc = -errno;
-	return rc;
-}
-
-int edit_reserve(struct map_file *f, const struct edit *e, size_t n)
-{
-	struct edit_span_range *r;
-	size_t k;
-	int rc = 0, sorted = 1;
-
-	if (!S_ISREG(f->mode) || n == 0)
-		return 0;
-	r = malloc(n * sizeof *r);
-	if (!r)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		r[i] = (struct edit_span_range){ e[i].off, e[i].off + edit_span(&e[i]) };
-		sorted &= i == 0 || r[i].lo >= r[i - 1].lo;
-	}
-	/* Patches made from a dump are in order already. */
-	if (!sorted)
-		qsort(r, n, sizeof *r, edit_cmp_range);
-	/* KEEP_SIZE: allocate without growing; growing is the caller's. */
-	if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)r[0].lo,
-		      (off_t)(r[0].hi - r[0].lo)) < 0 &&
-	    (errno == EOPNOTSUPP || errno == ENOSYS)) {
-		rc = edit_reserve_by_writing(f, r, edit_merge(r, n, 0));
-		free(r);
-		return rc;
-	}
-	k = edit_merge(r, n, EDIT_RESERVE_GAP);
-	for (size_t i = 0; i < k && !rc; i++)
-		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)r[i].lo,
-			      (off_t)(r[i].hi - r[i].lo)) < 0)
-			rc = -errno;
-	free(r);
-	return rc;
-}
-
-/*
- * The edits in file order.  A run is a stretch of the file [lo, hi) whose
- * edits overlap one another (most runs are one edit); its edits are
- * order[first .. first + count), in the order they were given, so that
- * copying them in that order lets a later edit win where they overlap.
- * Runs do not overlap and go forward.
- */
-struct edit_run {
-	uint64_t lo, hi;
-	size_t first, count;
-};
-
-struct edit_plan {
-	size_t *order;
-	struct edit_run *run;
-	size_t nrun;
-};
-
 struct edit_key {
 	uint64_t off;
 	size_t i;
 };
-
-static int edit_cmp_key(const void *a, const void *b)
-{
-	const struct edit_key *x = a, *y = b;
-
-	if (x->off != y->off)
-		return x->off < y->off ? -1 : 1;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
 
 static int edit_cmp_index(const void *a, const void *b)
 {
@@ -160,10 +21,44 @@ static int edit_cmp_index(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Sort keys by offset, a byte of it a pass from the lowest (LSD radix
+ * sort), skipping the bytes all offsets share.  Each pass is stable, so
+ * keys of one offset keep their order.  Returns the array that holds the
+ * result: k or tmp.
+ */
+static struct edit_key *edit_radix(struct edit_key *k, struct edit_key *tmp,
+				   size_t n)
+{
+	uint64_t any = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any |= k[i].off ^ k[0].off;
+	for (unsigned shift = 0; shift < 64 && any >> shift; shift += 8) {
+		size_t count[256] = { 0 }, at = 0;
+		struct edit_key *swap;
+
+		if (!((any >> shift) & 0xff))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			count[(k[i].off >> shift) & 0xff]++;
+		for (size_t b = 0; b < 256; b++) {
+			size_t c = count[b];
+
+			count[b] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(k[i].off >> shift) & 0xff]++] = k[i];
+		swap = k, k = tmp, tmp = swap;
+	}
+	return k;
+}
+
 /* Sort the edits by offset (ties: given order); -ENOMEM or 0. */
 static int edit_sort(const struct edit *e, size_t n, size_t *order)
 {
-	struct edit_key *k;
+	struct edit_key *k, *sorted_keys;
 	int sorted = 1;
 
 	for (size_t i = 0; i < n; i++) {
@@ -173,24 +68,24 @@ static int edit_sort(const struct edit *e, size_t n, size_t *order)
 	/* Patches made from a dump, and a single poke, are in order already. */
 	if (sorted)
 		return 0;
-	if (!(k = malloc(n * sizeof *k)))
+	if (!(k = malloc(2 * n * sizeof *k)))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		k[i] = (struct edit_key){ e[i].off, i };
-	qsort(k, n, sizeof *k, edit_cmp_key);
+	sorted_keys = edit_radix(k, k + n, n);
 	for (size_t i = 0; i < n; i++)
-		order[i] = k[i].i;
+		order[i] = sorted_keys[i].i;
 	free(k);
 	return 0;
 }
 
-static void edit_plan_free(struct edit_plan *p)
+void edit_plan_free(struct edit_plan *p)
 {
 	free(p->order);
 	free(p->run);
 }
 
-static int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
+int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
 {
 	*p = (struct edit_plan){ malloc((n ? n : 1) * sizeof *p->order),
 				 malloc((n ? n : 1) * sizeof *p->run), 0 };
@@ -216,6 +111,94 @@ static int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
 			qsort(p->order + p->run[r].first, p->run[r].count,
 			      sizeof *p->order, edit_cmp_index);
 	return 0;
+}
+
+/*
+ * The runs from r on that lie closer than gap to one another, as one
+ * stretch [*lo, *hi); returns the run after them.
+ */
+static size_t edit_stretch(const struct edit_plan *p, size_t r, uint64_t gap,
+			   uint64_t *lo, uint64_t *hi)
+{
+	*lo = p->run[r].lo;
+	*hi = p->run[r].hi;
+	for (r++; r < p->nrun && p->run[r].lo <= *hi + gap; r++)
+		if (p->run[r].hi > *hi)
+			*hi = p->run[r].hi;
+	return r;
+}
+
+/*
+ * Ranges closer than this are reserved as one: a 100,000-line patch then
+ * costs a few fallocate calls, while a file with holes far apart keeps them.
+ */
+#define EDIT_RESERVE_GAP ((uint64_t)1 << 20)
+#define EDIT_RESERVE_CHUNK ((size_t)1 << 20)
+
+/*
+ * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
+ * by writing with pwrite(2), which reports a full disk as an error: over
+ * the runs, the bytes they hold now (a hole reads as zeros, so holes get
+ * blocks and no byte reads differently), and zeros past the end of the
+ * file.  Only the runs themselves are written: they are about to be
+ * overwritten anyway.  On failure the file is cut back to its size.
+ */
+static int edit_reserve_by_writing(struct map_file *f, const struct edit_plan *p)
+{
+	unsigned char *buf = malloc(EDIT_RESERVE_CHUNK);
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t r = 0; r < p->nrun && !rc;) {
+		uint64_t lo, hi;
+
+		r = edit_stretch(p, r, 0, &lo, &hi);
+		for (uint64_t pos = lo; pos < hi && !rc;) {
+			size_t len = hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(hi - pos)
+				: EDIT_RESERVE_CHUNK;
+			size_t old = pos >= f->size ? 0 : f->size - pos < len ? (size_t)(f->size - pos) : len;
+			ssize_t got = old ? pread(f->fd, buf, old, (off_t)pos) : 0, put;
+
+			if (got < 0 || (size_t)got != old) {
+				rc = got < 0 ? -errno : MAP_ETRUNC;
+				break;
+			}
+			memset(buf + old, 0, len - old);
+			put = pwrite(f->fd, buf, len, (off_t)pos);
+			if (put < 0 && errno == EINTR)
+				continue;
+			if (put <= 0)
+				rc = put < 0 ? -errno : -ENOSPC;
+			else
+				pos += (uint64_t)put;
+		}
+	}
+	free(buf);
+	if (rc && ftruncate(f->fd, (off_t)f->size) < 0)
+		rc = -errno;
+	return rc;
+}
+
+int edit_reserve(struct map_file *f, const struct edit_plan *p)
+{
+	int rc = 0;
+
+	if (!S_ISREG(f->mode) || p->nrun == 0)
+		return 0;
+	/* KEEP_SIZE: allocate without growing; growing is the caller's. */
+	if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)p->run[0].lo,
+		      (off_t)(p->run[0].hi - p->run[0].lo)) < 0 &&
+	    (errno == EOPNOTSUPP || errno == ENOSYS))
+		return edit_reserve_by_writing(f, p);
+	for (size_t r = 0; r < p->nrun && !rc;) {
+		uint64_t lo, hi;
+
+		r = edit_stretch(p, r, EDIT_RESERVE_GAP, &lo, &hi);
+		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)lo, (off_t)(hi - lo)) < 0)
+			rc = -errno;
+	}
+	return rc;
 }
 
 /*
@@ -246,14 +229,16 @@ static int edit_covers(const struct map_view *v, uint64_t lo, uint64_t hi)
 }
 
 /*
- * Fault in the pages of the runs from r on that lie in the view (writable
- * with MADV_POPULATE_WRITE, readable with MADV_POPULATE_READ), with one
- * madvise per stretch of touching pages instead of a fault per page.  Only
- * a hint: where it fails (an old kernel, a file cut short) the copy faults
- * the pages in itself, under the guard.
+ * Fault in, writable, the pages of the runs from r on that lie in the view,
+ * with one MADV_POPULATE_WRITE per stretch of touching pages instead of a
+ * write fault per page (a write fault maps one page).  Only a hint: where
+ * it fails (an old kernel, a file cut short) the copy faults the pages in
+ * itself, under the guard.  Reading needs no such help: a read fault maps
+ * the cached pages around it too (the kernel's fault-around), and a
+ * madvise per stretch of a scattered patch costs more than those faults.
  */
 static void edit_prefault(const struct map_view *v, const struct edit_plan *p,
-			  size_t r, int advice)
+			  size_t r)
 {
 	uint64_t page = map_page_size(), base = edit_view_start(v);
 	uint64_t lo = 0, hi = 0;
@@ -264,7 +249,7 @@ static void edit_prefault(const struct map_view *v, const struct edit_plan *p,
 
 		if (hi && (last || a > hi)) {
 			if (madvise((unsigned char *)v->base + (lo - base), hi - lo,
-				    advice) < 0 && errno == EINVAL)
+				    MADV_POPULATE_WRITE) < 0 && errno == EINVAL)
 				return;
 			hi = 0;
 		}
@@ -371,7 +356,7 @@ static int edit_apply_long(struct edit_writer *w, struct map_file *f, int sync)
 			if (!edit_covers(&w->v, piece.lo, piece.hi) &&
 			    (rc = edit_next_view(w, f, sync, piece.lo, piece.hi)))
 				break;
-			edit_prefault(&w->v, &one, 0, MADV_POPULATE_WRITE);
+			edit_prefault(&w->v, &one, 0);
 			rc = map_guard(w->v.base, w->v.base_len, edit_copy_piece, w);
 		}
 	}
@@ -379,16 +364,14 @@ static int edit_apply_long(struct edit_writer *w, struct map_file *f, int sync)
 	return rc;
 }
 
-int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync)
+int edit_apply(struct map_file *f, const struct edit *e,
+	       const struct edit_plan *p, int sync)
 {
-	struct edit_plan p;
-	struct edit_writer w = { .e = e, .p = &p };
-	int rc;
+	struct edit_writer w = { .e = e, .p = p };
+	int rc = 0;
 
-	if ((rc = edit_plan_make(e, n, &p)))
-		return rc;
-	while (w.r < p.nrun && !rc) {
-		const struct edit_run *r = &p.run[w.r];
+	while (w.r < p->nrun && !rc) {
+		const struct edit_run *r = &p->run[w.r];
 
 		if (r->hi - r->lo > MAP_WINDOW) {
 			rc = edit_apply_long(&w, f, sync);
@@ -396,16 +379,15 @@ int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync)
 		}
 		if (!edit_covers(&w.v, r->lo, r->hi)) {
 			if ((rc = edit_next_view(&w, f, sync, r->lo,
-						 edit_reach(&p, w.r, UINT64_MAX))))
+						 edit_reach(p, w.r, UINT64_MAX))))
 				break;
-			edit_prefault(&w.v, &p, w.r, MADV_POPULATE_WRITE);
+			edit_prefault(&w.v, p, w.r);
 		}
 		rc = map_guard(w.v.base, w.v.base_len, edit_copy_runs, &w);
 	}
 	if (!rc && w.v.base && sync)
 		rc = map_view_sync(&w.v);
 	map_view_close(&w.v);
-	edit_plan_free(&p);
 	return rc;
 }
 
@@ -454,24 +436,21 @@ static int edit_read_runs(void *arg)
 }
 
 int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
-		  unsigned char *buf)
+		  const struct edit_plan *p, unsigned char *buf)
 {
-	struct edit_plan p;
-	struct edit_reader rd = { .e = e, .p = &p, .buf = buf, .size = f->size };
+	struct edit_reader rd = { .e = e, .p = p, .buf = buf, .size = f->size };
 	uint64_t *at = malloc((n ? n : 1) * sizeof *at), sum = 0;
-	int rc = at ? edit_plan_make(e, n, &p) : -ENOMEM;
+	int rc = 0;
 
-	if (rc) {
-		free(at);
-		return rc;
-	}
+	if (!at)
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		at[i] = sum;
 		sum += edit_old_len(f, &e[i]);
 	}
 	rd.at = at;
-	while (rd.r < p.nrun && !rc) {
-		const struct edit_run *r = &p.run[rd.r];
+	while (rd.r < p->nrun && !rc) {
+		const struct edit_run *r = &p->run[rd.r];
 		uint64_t hi = r->hi < f->size ? r->hi : f->size;
 
 		if (r->lo >= f->size)
@@ -482,15 +461,13 @@ int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
 		}
 		if (!edit_covers(&rd.v, r->lo, hi)) {
 			map_view_close(&rd.v);
-			if ((rc = map_view_open(f, r->lo, (size_t)(edit_reach(&p, rd.r, f->size) - r->lo),
+			if ((rc = map_view_open(f, r->lo, (size_t)(edit_reach(p, rd.r, f->size) - r->lo),
 						0, &rd.v)))
 				break;
-			edit_prefault(&rd.v, &p, rd.r, MADV_POPULATE_READ);
 		}
 		rc = map_guard(rd.v.base, rd.v.base_len, edit_read_runs, &rd);
 	}
 	map_view_close(&rd.v);
-	edit_plan_free(&p);
 	free(at);
 	return rc;
 }

@@ -27,20 +27,47 @@ static inline uint64_t edit_span(const struct edit *e)
 }
 
 /*
- * Reserve the file system blocks the edits will write, without changing the
+ * The edits in file order.  A run is a stretch of the file [lo, hi) whose
+ * edits overlap one another (most runs are one edit); its edits are
+ * order[first .. first + count), in the order they were given, so that
+ * copying them in that order lets a later edit win where they overlap.
+ * Runs do not overlap and go forward.
+ */
+struct edit_run {
+	uint64_t lo, hi;
+	size_t first, count;
+};
+
+struct edit_plan {
+	size_t *order;
+	struct edit_run *run;
+	size_t nrun;
+};
+
+/*
+ * Sort the n edits into runs, once for all that reads, reserves and writes
+ * them (a stable radix sort by offset); -ENOMEM or 0.  edit_plan_free
+ * frees it; the edits must outlive it.
+ */
+int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p);
+void edit_plan_free(struct edit_plan *p);
+
+/*
+ * Reserve the file system blocks the edits of plan p will write, without changing the
  * file's size or bytes, so that a full disk is an error now rather than a
  * SIGBUS in the middle of writing.  -ENOSPC when there is no
  * room.  File systems without fallocate are let through.
  */
-int edit_reserve(struct map_file *f, const struct edit *e, size_t n);
+int edit_reserve(struct map_file *f, const struct edit_plan *p);
 
 /*
- * Apply the edits, given in any order, in file order: a later one wins
- * where they overlap, and each window of the file is mapped once for all
- * the edits it holds.  The file must already be large enough.  With
- * `sync`, every written page is on stable storage before return.
+ * Apply the edits, given in any order, in file order (p, their plan): a
+ * later one wins where they overlap, and each window of the file is mapped
+ * once for all the edits it holds.  The file must already be large enough.
+ * With `sync`, every written page is on stable storage before return.
  */
-int edit_apply(struct map_file *f, const struct edit *e, size_t n, int sync);
+int edit_apply(struct map_file *f, const struct edit *e,
+	       const struct edit_plan *p, int sync);
 
 /* The bytes of the file an edit would overwrite: its span cut at the end. */
 uint64_t edit_old_len(const struct map_file *f, const struct edit *e);
@@ -48,12 +75,13 @@ uint64_t edit_old_len(const struct map_file *f, const struct edit *e);
 /*
  * The bytes the edits would overwrite (edit_old_len of each), one edit's
  * after another's in the order given, into buf; read as edit_apply writes,
- * in file order with each window mapped once.  Overlapping edits whose
+ * in file order (p, the plan of these n edits) with each window mapped
+ * once.  Overlapping edits whose
  * stretch of the file (cut at its end) exceeds MAP_WINDOW are -EINVAL:
  * callers read in batches smaller than that.
  */
 int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
-		  unsigned char *buf);
+		  const struct edit_plan *p, unsigned char *buf);
 
 /* Compare the len bytes at off with want: 1 equal, 0 not, or -errno. */
 int edit_equal(struct map_file *f, uint64_t off, const unsigned char *want,

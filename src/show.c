@@ -47,50 +47,69 @@ int show_edit(const struct edit *e, const char *prefix, struct out *out)
 /* Batches of old bytes read at once: a few MiB, whatever the patch. */
 #define SHOW_BATCH ((uint64_t)4 << 20)
 
-static int show_bytes(const unsigned char *p, uint64_t len, uint64_t at,
-		      const char *prefix, struct out *out)
+/*
+ * len bytes as whole xxd lines at offset at, through a dump set up once
+ * for the batch: setting one up costs more than a 16-byte line.
+ */
+static void show_piece(struct dump *d, const unsigned char *p, uint64_t len,
+		       uint64_t at)
 {
-	struct dump_opts o = show_opts;
-	struct dump d;
+	dump_restart(d, at);
+	dump_feed(d, p, (size_t)len);
+	dump_restart(d, at + len);	/* ends the last line */
+}
 
-	if (!len)
-		return 0;
-	o.prefix = prefix;
-	if (dump_init(&d, DUMP_XXD, &o, out, at))
-		return -ENOMEM;
-	dump_feed(&d, p, (size_t)len);
-	dump_finish(&d);
-	return 0;
+static void show_new(struct dump *d, const struct edit *e)
+{
+	dump_restart(d, e->off);
+	for (uint64_t i = 0; i < e->repeat; i++)
+		dump_feed(d, e->data, e->len);
+	dump_restart(d, e->off + edit_span(e));
 }
 
 /*
  * The old bytes of edits e[lo .. lo + cnt), read together (edit.c reads
- * them in file order), printed in the order given or, for undo, reversed;
- * with diff, each followed by its new bytes.
+ * them in file order, by their plan: `plan`, or one made here when NULL),
+ * printed in the order given or, for undo, reversed; with diff, each
+ * followed by its new bytes.
  */
 static int show_batch(struct map_file *f, const struct edit *e, size_t lo,
-		      size_t cnt, uint64_t sum, int undo, struct out *out)
+		      size_t cnt, const struct edit_plan *plan, uint64_t sum,
+		      int undo, struct out *out)
 {
+	struct edit_plan own;
+	struct dump_opts o = show_opts, n = show_opts;
+	struct dump old, new;
 	unsigned char *buf = malloc(sum ? (size_t)sum : 1);
 	uint64_t pos = undo ? sum : 0;
 	int rc;
 
-	if (!buf)
+	o.prefix = undo ? NULL : "-";
+	n.prefix = "+";
+	if (!buf || dump_init(&old, DUMP_XXD, &o, out, 0) || dump_init(&new, DUMP_XXD, &n, out, 0)) {
+		free(buf);
 		return -ENOMEM;
-	rc = edit_read_old(f, e + lo, cnt, buf);
+	}
+	if (plan) {
+		rc = edit_read_old(f, e + lo, cnt, plan, buf);
+	} else if (!(rc = edit_plan_make(e + lo, cnt, &own))) {
+		rc = edit_read_old(f, e + lo, cnt, &own, buf);
+		edit_plan_free(&own);
+	}
 	for (size_t k = 0; k < cnt && !rc && !out->err; k++) {
 		const struct edit *x = &e[undo ? lo + cnt - 1 - k : lo + k];
 		uint64_t len = edit_old_len(f, x);
 
 		if (undo)
 			pos -= len;
-		rc = show_bytes(buf + pos, len, x->off, undo ? NULL : "-", out);
+		show_piece(&old, buf + pos, len, x->off);
 		if (!undo) {
 			pos += len;
-			if (!rc)
-				rc = show_edit(x, "+", out);
+			show_new(&new, x);
 		}
 	}
+	dump_finish(&old);
+	dump_finish(&new);
 	free(buf);
 	return rc;
 }
@@ -99,10 +118,10 @@ static int show_batch(struct map_file *f, const struct edit *e, size_t lo,
  * Old bytes of every edit: with undo, last edit first and without a
  * prefix; else "-" old and "+" new lines in order.  A batch holds the
  * edits whose old bytes fit in SHOW_BATCH, or one bigger edit alone, which
- * is walked.
+ * is walked.  A batch of all the edits is read by their plan p.
  */
 static int show_old(struct map_file *f, const struct edit *e, size_t n,
-		    int undo, struct out *out)
+		    const struct edit_plan *p, int undo, struct out *out)
 {
 	size_t done = 0;
 	int rc = 0;
@@ -121,7 +140,7 @@ static int show_old(struct map_file *f, const struct edit *e, size_t n,
 		}
 		lo = undo ? n - done - cnt : done;
 		if (sum <= SHOW_BATCH)
-			rc = show_batch(f, e, lo, cnt, sum, undo, out);
+			rc = show_batch(f, e, lo, cnt, cnt == n ? p : NULL, sum, undo, out);
 		else if (!(rc = show_file(f, e[lo].off, edit_span(&e[lo]), e[lo].off,
 					  undo ? NULL : "-", out)) && !undo)
 			rc = show_edit(&e[lo], "+", out);
@@ -131,13 +150,13 @@ static int show_old(struct map_file *f, const struct edit *e, size_t n,
 }
 
 int show_diff(struct map_file *f, const struct edit *e, size_t n,
-	      struct out *out)
+	      const struct edit_plan *p, struct out *out)
 {
-	return show_old(f, e, n, 0, out);
+	return show_old(f, e, n, p, 0, out);
 }
 
 int show_undo(struct map_file *f, const struct edit *e, size_t n,
-	      struct out *out)
+	      const struct edit_plan *p, struct out *out)
 {
-	return show_old(f, e, n, 1, out);
+	return show_old(f, e, n, p, 1, out);
 }

@@ -25,18 +25,19 @@ int show_edit(const struct edit *e, const char *prefix, struct out *out);
 
 /*
  * Old ("-") and new ("+") lines of every edit, in order: poke -n and -v,
- * replace -n.  Returns a map error only: a write error stays in out->err.
+ * replace -n.  p is the edits' plan (edit_plan_make).  Returns a map error
+ * only: a write error stays in out->err.
  */
 int show_diff(struct map_file *f, const struct edit *e, size_t n,
-	      struct out *out);
+	      const struct edit_plan *p, struct out *out);
 
 /*
  * The old bytes of every edit as xxd lines without a prefix, last edit
  * first, so that where edits overlap the oldest bytes are put back last:
  * the --undo patch.  The old bytes of both are read in batches, in file
- * order (edit_read_old).
+ * order (edit_read_old); p is the edits' plan.
  */
 int show_undo(struct map_file *f, const struct edit *e, size_t n,
-	      struct out *out);
+	      const struct edit_plan *p, struct out *out);
 
 #endif
