@@ -39,20 +39,6 @@ for m in r.finditer(data):
 PY
 }
 
-# py_re for each RE at once, one python3 for all: the offsets for the i-th
-# RE go to $T/re.i.
-py_re_each() {
-	python3 - "$T" "$@" <<'PY'
-import os, re, sys
-out, data = sys.argv[1], open(sys.argv[2], 'rb').read()
-for i, rx in enumerate(sys.argv[3:]):
-    with open(os.path.join(out, 're.%d' % i), 'w') as f:
-        for m in re.finditer(os.fsencode(rx), data):
-            if m.end() > m.start():
-                f.write('%d\n' % m.start())
-PY
-}
-
 # Write the bytes HEX into FILE at each OFFSET.
 plant() {
 	python3 - "$@" <<'PY'

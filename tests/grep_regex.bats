@@ -9,20 +9,6 @@ setup() {
 	_common_setup
 }
 
-# Offsets of the non-empty matches of each bytes regex RE in FILE, one
-# python3 for all: the i-th RE's go to $T/re.i.
-py_re_each() {
-	python3 - "$T" "$@" <<'PY'
-import os, re, sys
-out, data = sys.argv[1], open(sys.argv[2], 'rb').read()
-for i, rx in enumerate(sys.argv[3:]):
-    with open(os.path.join(out, 're.%d' % i), 'w') as f:
-        for m in re.finditer(os.fsencode(rx), data):
-            if m.end() > m.start():
-                f.write('%d\n' % m.start())
-PY
-}
-
 # FILE of about SIZE bytes: runs of RUN 'a's, each ended by 'c', then a 'b'.
 runs() {
 	python3 -c 'import sys; n, k = int(sys.argv[2]), int(sys.argv[3]); open(sys.argv[1], "wb").write(b"".join([b"a" * k + b"c"] * (n // (k + 1))) + b"b")' "$@"

@@ -116,3 +116,17 @@ for a, b in spans:
             sys.exit('cmp_sparse: %s %s differ: byte %d' % (*sys.argv[1:3], o + i + 1))
 PY
 }
+
+# Offsets of the non-empty matches of each bytes regex RE in FILE, one
+# python3 for all: the i-th RE's go to $T/re.i.
+py_re_each() {
+	python3 - "$T" "$@" <<'PY'
+import os, re, sys
+out, data = sys.argv[1], open(sys.argv[2], 'rb').read()
+for i, rx in enumerate(sys.argv[3:]):
+    with open(os.path.join(out, 're.%d' % i), 'w') as f:
+        for m in re.finditer(os.fsencode(rx), data):
+            if m.end() > m.start():
+                f.write('%d\n' % m.start())
+PY
+}
