@@ -204,8 +204,10 @@ static int search_uncounted(const char *pat)
 	int found = 0;
 
 	for (const char *p = pat; *p; p++) {
+		/* "(*": a verb, or a lookahead spelt (*pla: and the like. */
 		if (search_backref_at(p) || !strncmp(p, "(?=", 3) ||
-		    !strncmp(p, "(?!", 3))
+		    !strncmp(p, "(?!", 3) || !strncmp(p, "(?*", 3) ||
+		    !strncmp(p, "(*", 2))
 			return SEARCH_UNCOUNTED_SCAN;
 		if (*p == '\\') {
 			if (!*++p)
@@ -222,7 +224,8 @@ static int search_uncounted(const char *pat)
 			if (nested >> depth & 1)
 				nested |= 1ul << (depth - 1);
 			depth--;
-		} else if (strchr("*+{", *p) || (*p == '?' && p[-1] != '(')) {
+		} else if (strchr("*+{", *p) ||
+			   (*p == '?' && (p == pat || p[-1] != '('))) {
 			nested |= 1ul << depth;
 		}
 	}
