@@ -1,7 +1,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cpu.h"
@@ -233,16 +232,10 @@ static int diff_mapped_call(void *arg)
 	return diff_span(m->c, m->s, m->p, m->q, m->pos, m->end);
 }
 
-/* 0 if side d still holds its compared part up to pos end, else MAP_ETRUNC (or -errno). */
+/* 0 if side d still holds its compared part up to pos end (map.h). */
 static int diff_holds(const struct diff_side *d, uint64_t end)
 {
-	struct stat st;
-
-	if (fstat(d->f->fd, &st) < 0)
-		return -errno;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < d->off + end)
-		return MAP_ETRUNC;
-	return 0;
+	return map_still_holds(d->f, d->off + end);
 }
 
 /*

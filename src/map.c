@@ -278,13 +278,15 @@ static int map_walk_call(void *arg)
 static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 			 size_t keep, map_chunk_fn fn, void *ctx);
 
-/* Whether the regular file f now ends before offset end. */
-static int map_cut_before(const struct map_file *f, uint64_t end)
+int map_still_holds(const struct map_file *f, uint64_t end)
 {
 	struct stat st;
 
-	return fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	       (uint64_t)st.st_size < end;
+	if (fstat(f->fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < end)
+		return MAP_ETRUNC;
+	return 0;
 }
 
 static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
@@ -314,9 +316,8 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 		c.pos = pos;
 		rc = map_guard(v.base, v.base_len, map_walk_call, &c);
 		map_view_close(&v);
-		/* A file cut inside a page reads as zeros there, with no SIGBUS. */
-		if (!rc && map_cut_before(f, pos + n))
-			rc = MAP_ETRUNC;
+		if (!rc)
+			rc = map_still_holds(f, pos + n);
 		if (rc || pos + n >= end)
 			break;
 		pos += n - keep;

@@ -108,6 +108,13 @@ int map_guard2(const void *lo1, size_t len1, const void *lo2, size_t len2,
 	       int (*fn)(void *), void *ctx);
 
 /*
+ * After a mapped span ending at offset end was read: 0 if the regular file
+ * f still holds it, MAP_ETRUNC if it now ends before (a file cut inside a
+ * page reads as zeros there, with no SIGBUS), or -errno.
+ */
+int map_still_holds(const struct map_file *f, uint64_t end);
+
+/*
  * Deliver the bytes [off, off + len) of f to fn in order (len UINT64_MAX:
  * to the end of the file).  A mappable file is walked in mapped windows of
  * at most MAP_WINDOW bytes under map_guard (read from where a window
