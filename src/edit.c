@@ -187,16 +187,17 @@ int edit_reserve(struct map_file *f, const struct edit_plan *p)
 	if (!S_ISREG(f->mode) || p->nrun == 0)
 		return 0;
 	/* KEEP_SIZE: allocate without growing; growing is the caller's. */
-	if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)p->run[0].lo,
-		      (off_t)(p->run[0].hi - p->run[0].lo)) < 0 &&
-	    (errno == EOPNOTSUPP || errno == ENOSYS))
-		return edit_reserve_by_writing(f, p);
 	for (size_t r = 0; r < p->nrun && !rc;) {
 		uint64_t lo, hi;
+		int first = r == 0;
 
 		r = edit_stretch(p, r, EDIT_RESERVE_GAP, &lo, &hi);
-		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)lo, (off_t)(hi - lo)) < 0)
-			rc = -errno;
+		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)lo, (off_t)(hi - lo)) == 0)
+			continue;
+		/* Only the first call can find fallocate missing: nothing is reserved yet. */
+		if (first && (errno == EOPNOTSUPP || errno == ENOSYS))
+			return edit_reserve_by_writing(f, p);
+		rc = -errno;
 	}
 	return rc;
 }
