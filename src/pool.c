@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -141,6 +142,7 @@ int pool_run(size_t n, unsigned threads, size_t slot_size, size_t ahead,
 	     const struct pool_ops *ops, void *ctx)
 {
 	struct pool p = { .ops = ops, .ctx = ctx, .n = n, .slot_size = slot_size };
+	size_t slots_len;
 	int rc;
 
 	if (threads == 0)
@@ -148,10 +150,17 @@ int pool_run(size_t n, unsigned threads, size_t slot_size, size_t ahead,
 	if ((size_t)threads > n)
 		threads = n ? (unsigned)n : 1;
 	p.ahead = threads == 1 ? 1 : ahead > threads ? ahead : threads;
-	p.slots = calloc(p.ahead, slot_size ? slot_size : 1);
+	/*
+	 * Slots from mmap, not calloc: zero pages that cost nothing until a job
+	 * writes them, where calloc clears every slot's buffer (megabytes for
+	 * grep's ranges of each large file) though most jobs never fill it.
+	 */
+	slots_len = p.ahead * (slot_size ? slot_size : 1);
+	p.slots = mmap(NULL, slots_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	p.state = calloc(p.ahead, sizeof *p.state);
 	p.rc = calloc(p.ahead, sizeof *p.rc);
-	if (!p.slots || !p.state || !p.rc) {
+	if (p.slots == MAP_FAILED || !p.state || !p.rc) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -168,7 +177,8 @@ int pool_run(size_t n, unsigned threads, size_t slot_size, size_t ahead,
 		for (size_t i = 0; i < p.ahead; i++)
 			ops->free_slot(ctx, p.slots + i * slot_size);
 out:
-	free(p.slots);
+	if (p.slots != MAP_FAILED)
+		munmap(p.slots, slots_len);
 	free(p.state);
 	free(p.rc);
 	return rc;
