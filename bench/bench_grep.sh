@@ -36,9 +36,9 @@ bench_pipe_compare "grep: offsets of a literal (output to a pipe)" 30 \
 bench_compare "grep -c: count a literal" 30 \
 	"$MMTOOL grep -c $grep_lit $grep_file" \
 	"rg -c -a -F --count-matches $grep_lit $grep_file"
-# The file is mapped by default (mmtool(1)); the same count read with pread(2).
-bench_compare "grep -c --no-mmap: count a literal, reading the file" 30 \
-	"$MMTOOL grep -c --no-mmap $grep_lit $grep_file" \
+# The file is read by default (mmtool(1)); the same count mapped.
+bench_compare "grep -c --mmap: count a literal, mapping the file" 30 \
+	"$MMTOOL grep -c --mmap $grep_lit $grep_file" \
 	"rg -c -a -F --count-matches $grep_lit $grep_file"
 
 # The same bytes with the third a wildcard: 58 71 ?? 23 5a 6b.
@@ -78,8 +78,8 @@ bench_compare "grep: offsets of a literal, file written in 64 KiB pieces" 20 \
 bench_compare "grep -c: count a literal, file written in 64 KiB pieces" 20 \
 	"$MMTOOL grep -c $grep_lit $grep_small" \
 	"rg -c -a -F --count-matches $grep_lit $grep_small"
-bench_compare "grep -c --no-mmap: count a literal, file written in 64 KiB pieces, read" 20 \
-	"$MMTOOL grep -c --no-mmap $grep_lit $grep_small" \
+bench_compare "grep -c --mmap: count a literal, file written in 64 KiB pieces, mapped" 20 \
+	"$MMTOOL grep -c --mmap $grep_lit $grep_small" \
 	"rg -c -a -F --count-matches $grep_lit $grep_small"
 bench_compare "grep -x: hex with a ?? wildcard, file written in 64 KiB pieces" 20 \
 	"$MMTOOL grep -x 5871??235a6b $grep_small" \

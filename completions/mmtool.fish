@@ -222,7 +222,7 @@ complete -c mmtool -n $c -s r -l recursive -d 'Search directories'
 complete -c mmtool -n $c -l lock -d 'Hold a shared flock(2) while searching'
 complete -c mmtool -n $c -s j -l threads -x -d 'Search with N threads'
 complete -c mmtool -n $c -l mmap -d 'Map every file instead of reading it'
-complete -c mmtool -n $c -l no-mmap -d 'Read every file with read(2)'
+complete -c mmtool -n $c -l no-mmap -d 'Read every file with pread(2) (the default)'
 
 # flush [OPTIONS] FILE...
 set c '__fish_mmtool_is flush'
@@ -257,7 +257,7 @@ complete -c mmtool -n $c -l range -x -d 'Only FILE1 bytes in START:END or START+
 complete -c mmtool -n $c -l radix -x -a '(printf "%s\t%s\n" d decimal x hex o octal)' -d 'Radix of the offsets'
 complete -c mmtool -n $c -s j -l threads -x -d 'Worker threads'
 complete -c mmtool -n $c -l mmap -d 'Map both files instead of reading them'
-complete -c mmtool -n $c -l no-mmap -d 'Read both files with pread(2)'
+complete -c mmtool -n $c -l no-mmap -d 'Read both files with pread(2) (the default)'
 
 # replace [OPTIONS] PATTERN REPLACEMENT FILE...
 set c '__fish_mmtool_is replace'

@@ -265,7 +265,7 @@ int cmd_map_error(const char *cmd, const char *path, int rc)
 {
 	if (rc == MAP_ETRUNC || rc == -EFAULT)
 		return mm_error(cmd, path,
-				"file changed under us: it shrank while mapped "
+				"file changed under us: it shrank "
 				"(truncated by another process?)");
 	if (rc == -ENODEV)
 		return mm_error(cmd, path, "cannot be mapped: %s", strerror(-rc));

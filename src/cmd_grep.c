@@ -19,13 +19,8 @@
  *   first match starts before x (a match straddled the seam), or the job
  *   could not hold all its output, the calling thread searches on from x
  *   itself.  So the output is that of one scan from the start, for every -j.
- * - Reading: a file named on the command line is mapped, a window at a
- *   time, when 16 MiB or more of it is searched; every other file is read
- *   with pread(2) in 256 KiB chunks (map.c); --mmap and --no-mmap force
- *   either (grep_maps).  Reading costs a copy, two thirds of the time of a
- *   literal search; a mapping costs a page table entry for each 4 KiB
- *   page of the page cache (or one for a 2 MiB folio), which on some
- *   virtual machines is dearer than the copy: a walk's files are read.
+ * - Reading: every file is read with pread(2) in 256 KiB chunks (map.c);
+ *   --mmap maps each a window at a time instead (grep_maps).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,8 +45,6 @@
  */
 #define GREP_RANGE ((uint64_t)16 << 20)
 #define GREP_RANGE_REGEX ((uint64_t)2 << 20)
-/* Without --mmap or --no-mmap, a named file is mapped to search this much of it (grep_maps). */
-#define GREP_MAP_MIN ((uint64_t)16 << 20)
 /* Jobs run ahead of the oldest not yet printed, per thread. */
 #define GREP_AHEAD 16
 #define GREP_THREADS_MAX 1024
@@ -344,19 +337,14 @@ static const char *grep_name(const char *path)
 }
 
 /*
- * How a file's bytes are reached, decided by the request alone: the rule
- * that mmtool(1) states (--mmap and --no-mmap force either).  Mapping
- * saves the copy that read(2) makes, a third of the time of a literal
- * search over a file the page cache holds in 2 MiB pages, but costs a page
- * table entry for each 4 KiB page of the others, which on some virtual
- * machines is dearer than the copy; so only a large search of a file the
- * user named is mapped, and never the many files of a walk.
+ * Whether a file is mapped: only with --mmap.  Mapping saves read(2)'s copy
+ * (10-15% of a literal search of a hot file on a machine with hardware
+ * page tables) but costs a page table entry a page, which under shadow
+ * paging (a paravirtualised guest) made mapped searches 4 times slower.
  */
-static int grep_maps(const struct grep *g, const struct grep_entry *e, uint64_t span)
+static int grep_maps(const struct grep *g)
 {
-	if (g->o.mmap >= 0)
-		return g->o.mmap;
-	return !e->walked && span >= GREP_MAP_MIN;
+	return g->o.mmap > 0;
 }
 
 /* A pool job: open file i, and search it unless it waits for its turn. */
@@ -391,7 +379,7 @@ static int grep_file_run(void *ctx, size_t job, void *slot)
 	}
 	if (grep_bounds(g, &sl->f, &sl->lo, &sl->hi, sl->msg, sizeof sl->msg))
 		return 0;
-	sl->f.no_map = !grep_maps(g, e, sl->hi - sl->lo);
+	sl->f.map_scan = grep_maps(g);
 	if (!g->max || sl->lo >= sl->hi)
 		return 0;
 	if (sl->f.stream || g->context || sl->hi - sl->lo > g->range_size)
@@ -698,7 +686,7 @@ static size_t grep_table_match(struct grep_opts *o, struct poptOption *t)
 		{ "mmap", 0, POPT_ARG_VAL, &o->mmap, 1,
 		  "map every file instead of reading it", NULL },
 		{ "no-mmap", 0, POPT_ARG_VAL, &o->mmap, 0,
-		  "read every file with read(2)", NULL },
+		  "read every file with pread(2) (the default)", NULL },
 	};
 
 	memcpy(t, part, sizeof part);
@@ -783,7 +771,6 @@ static int grep_run(int argc, const char **argv)
 
 	memset(&g, 0, sizeof g);
 	g.o.with_name = -1;
-	g.o.mmap = -1;
 	g.o.color = g.o.colour = grep_unset;
 	grep_table_output(&g.o, table + grep_table_match(&g.o, table));
 	rc = cmd_parse(&cmd_grep, table, argc, argv, &a);

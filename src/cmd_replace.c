@@ -274,7 +274,7 @@ static void rep_plan_error(struct rep *r, struct rep_slot *s, int rc)
 	else if (rc == REPLACE_ESEARCH)
 		snprintf(s->msg, sizeof s->msg, "%s; nothing was written", p->err);
 	else if (rc == MAP_ETRUNC)
-		snprintf(s->msg, sizeof s->msg, "file changed under us: it shrank while mapped");
+		snprintf(s->msg, sizeof s->msg, "file changed under us: it shrank");
 	else
 		snprintf(s->msg, sizeof s->msg, "%s", strerror(-rc));
 	s->rc = MM_EXIT_ERROR;

@@ -23,7 +23,7 @@ struct grep_opts {
 	const char **includes, **excludes, **exclude_dirs;
 	int hex, regex, perl, fixed, icase, overlap, with_name, count, list, quiet;
 	int null, json, recursive, lock;
-	int mmap;		/* --mmap 1, --no-mmap 0, neither -1: grep_maps decides */
+	int mmap;		/* --mmap 1, else 0: grep_maps */
 	int list_without, only, word, no_messages;
 	int word_filter;	/* -w on literal or hex: matches are checked here */
 	const char *max_count, *range, *radix, *context, *threads;

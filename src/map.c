@@ -357,8 +357,9 @@ static int map_skip(int fd, uint64_t off, unsigned char *buf, size_t cap)
  * [off, off + len) in chunks of MAP_READ_CHUNK or more read into one buffer, each
  * starting with the last `keep` bytes of the one before.  A file is read
  * with pread(2), so that several walks can share its descriptor; a stream
- * with read(2), skipped up to `off` first.  A file that ends early ends the
- * walk, as it ends cat.
+ * with read(2), skipped up to `off` first.  A stream that ends early ends
+ * the walk, as it ends cat; a file that does shrank (MAP_ETRUNC), as when
+ * mapped.
  */
 static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 			 size_t keep, map_chunk_fn fn, void *ctx)
@@ -384,7 +385,7 @@ static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 		r = map_read_some(f->fd, buf + carried, n,
 				  f->stream ? -1 : (int64_t)(pos + carried));
 		if (r <= 0) {
-			rc = (int)r;
+			rc = r == 0 && !f->stream ? MAP_ETRUNC : (int)r;
 			break;
 		}
 		len -= (uint64_t)r;
@@ -412,7 +413,7 @@ int map_walk(struct map_file *f, uint64_t off, uint64_t len, size_t keep,
 	if (off >= f->size)
 		return 0;
 	end = len > f->size - off ? f->size : off + len;
-	if (!f->mappable || f->no_map)
+	if (!f->mappable || !f->map_scan)
 		return map_walk_read(f, off, end - off, keep, fn, ctx);
 	return map_walk_mapped(f, off, end, keep, fn, ctx);
 }

@@ -1,8 +1,9 @@
 /*
- * map: open a file and reach its bytes through bounded mmap windows, or
- * through read(2) where the file cannot be mapped.  Knows nothing of the
- * command line; never prints.  Functions return 0 or a negative errno, with
- * MAP_ETRUNC for a mapped page that vanished (SIGBUS) under us.
+ * map: open a file and reach its bytes: through bounded mmap windows to
+ * write them in place, through pread(2) (or mapped windows, on request) to
+ * scan them.  Knows nothing of the command line; never prints.  Functions
+ * return 0 or a negative errno, with MAP_ETRUNC for a file that shrank
+ * under us (a mapped page that vanished, SIGBUS, or a read that ended early).
  */
 #ifndef MM_MAP_H
 #define MM_MAP_H
@@ -11,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The file shrank while mapped: an access raised SIGBUS (see map_guard). */
+/* The file shrank under us: a mapped access raised SIGBUS (see map_guard), or a read ended early. */
 #define MAP_ETRUNC (-10001)
 
 /*
@@ -35,7 +36,7 @@ struct map_file {
 	int mappable;		/* mmap works: a regular file with a size, or a block device */
 	int stream;		/* read(2) only: pipe, terminal, /proc file, char device */
 	int writable;
-	int no_map;		/* set by the caller: map_walk reads with pread(2) */
+	int map_scan;		/* set by the caller (--mmap): map_walk maps windows */
 };
 
 /* A mapped span [off, off + len) of a file; p points at byte `off`. */
@@ -116,12 +117,12 @@ int map_still_holds(const struct map_file *f, uint64_t end);
 
 /*
  * Deliver the bytes [off, off + len) of f to fn in order (len UINT64_MAX:
- * to the end of the file).  A mappable file is walked in mapped windows of
- * at most MAP_WINDOW bytes under map_guard (read from where a window
- * cannot be mapped for want of address space), unless f->no_map: then it is
- * read with pread(2) in chunks of 256 KiB or 16 * keep (at most
- * MAP_WINDOW), as a stream is with read(2) (and
- * skipped up to `off` by seeking or reading).  Each chunk after the first
+ * to the end of the file).  A file is read with pread(2) in chunks of
+ * 256 KiB or 16 * keep (at most MAP_WINDOW), as a stream is with read(2)
+ * (and skipped up to `off` by seeking or reading); with f->map_scan, a
+ * mappable file is walked in mapped windows of at most MAP_WINDOW bytes
+ * under map_guard instead (read from where a window cannot be mapped for
+ * want of address space).  Each chunk after the first
  * starts with the last `keep` bytes of the one before, so a searcher sees
  * every span of up to keep + 1 bytes whole.  fn(ctx, p, n, pos) gets the
  * chunk and the file offset of p[0]; a nonzero return stops the walk and

@@ -30,21 +30,21 @@ truncating() {
 	for i in $(seq "$(reps 10 100)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool peek "$T/victim"
-		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank (truncated by another process?)"
 	done
 }
 
 @test "faults: peek --raw of a truncated file is a clean error, not a signal" {
 	randfile "$T/victim" 300000
 	run -2 --separate-stderr truncating mmtool peek --raw "$T/victim"
-	assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank (truncated by another process?)"
 }
 
 @test "faults: every peek format survives truncation" {
 	for fmt in xxd canonical hex c string u32; do
 		randfile "$T/victim" 65536
 		run -2 --separate-stderr truncating mmtool peek -f "$fmt" "$T/victim"
-		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank (truncated by another process?)"
 	done
 }
 
@@ -52,17 +52,17 @@ truncating() {
 	for i in $(seq "$(reps 10 100)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool poke "$T/victim" 50000 hello
-		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank (truncated by another process?)"
 	done
 	# Spans of a page or more are copied by the kernel first: the same end.
 	for i in $(seq "$(reps 4 20)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool poke -r 16000 "$T/victim" 10000 hello
-		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank (truncated by another process?)"
 		randfile "$T/victim" 100000
 		head -c 80000 /dev/urandom | xxd > "$T/p"
 		run -2 --separate-stderr truncating mmtool poke --patch "$T/p" "$T/victim"
-		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: poke: $T/victim: file changed under us: it shrank (truncated by another process?)"
 	done
 }
 
@@ -92,7 +92,7 @@ PY
 	for i in $(seq "$(reps 4 20)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool grep --mmap needle "$T/victim"
-		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank (truncated by another process?)"
 	done
 }
 
@@ -100,10 +100,10 @@ PY
 	for i in $(seq "$(reps 4 20)"); do
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool grep --mmap -j2 needle "$T/victim"
-		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank (truncated by another process?)"
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool peek -f hex "$T/victim"
-		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: peek: $T/victim: file changed under us: it shrank (truncated by another process?)"
 	done
 }
 
@@ -112,23 +112,23 @@ PY
 		randfile "$T/victim" 100000
 		cp "$T/victim" "$T/other"
 		run -2 --separate-stderr truncating mmtool cmp --mmap "$T/victim" "$T/other"
-		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank (truncated by another process?)"
 		assert_output ""
 		randfile "$T/victim" 100000
 		run -2 --separate-stderr truncating mmtool cmp --mmap -j2 -c "$T/other" "$T/victim"
-		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank (truncated by another process?)"
 	done
 	# Cut inside a page: the rest of the page reads as zeros, with no SIGBUS.
 	randfile "$T/victim" 100000
 	cp "$T/victim" "$T/other"
 	TRUNC_SIZE=99000 run -2 --separate-stderr truncating mmtool cmp --mmap "$T/victim" "$T/other"
-	assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
-	# 16 MiB and more are mapped by default, on every thread.
+	assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank (truncated by another process?)"
+	# Read by default, on every thread: a read that ends early is the same error.
 	randfile "$T/other" $((20 << 20))
 	for j in 1 2; do
 		cp "$T/other" "$T/victim"
 		run -2 --separate-stderr truncating mmtool cmp -s -j$j "$T/victim" "$T/other"
-		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+		assert_equal "$stderr" "mmtool: cmp: $T/victim: file changed under us: it shrank (truncated by another process?)"
 	done
 }
 
@@ -136,11 +136,11 @@ PY
 	# The rest of the page reads as zeros, with no SIGBUS: grep must see the cut.
 	randfile "$T/victim" 100000
 	TRUNC_SIZE=99000 run -2 --separate-stderr truncating mmtool grep --mmap -c needle "$T/victim"
-	assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
-	# 16 MiB and more of a named file are mapped by default.
+	assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank (truncated by another process?)"
+	# Read by default: a read that ends early is the same error.
 	randfile "$T/victim" $((20 << 20))
 	TRUNC_SIZE=$(((20 << 20) - 100)) run -2 --separate-stderr truncating mmtool grep -c -j1 needle "$T/victim"
-	assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank while mapped (truncated by another process?)"
+	assert_equal "$stderr" "mmtool: grep: $T/victim: file changed under us: it shrank (truncated by another process?)"
 }
 
 # A small file system of its own: tmpfs in a private mount namespace.

@@ -2,8 +2,9 @@
  * LD_PRELOAD library for the fault tests: after a successful mmap of a
  * regular file whose path contains $TRUNC_MATCH, truncate that file to 0
  * bytes, so the next touch of the mapping raises SIGBUS exactly as when
- * another process truncates it (and likewise before a sendfile(2) from it) (FACTS.md: deterministic, unlike a race
- * with truncate(1)).  With $TRUNC_SIZE, to that many bytes instead: the
+ * another process truncates it (and likewise before a sendfile(2) or a
+ * pread(2) from it, so that the read then ends early) (FACTS.md:
+ * deterministic, unlike a race with truncate(1)).  With $TRUNC_SIZE, to that many bytes instead: the
  * rest of the page they end in then reads as zeros, without a SIGBUS.
  */
 #define _GNU_SOURCE
@@ -59,6 +60,27 @@ ssize_t sendfile64(int out_fd, int in_fd, off_t *off, size_t count)
 		real = (ssize_t (*)(int, int, off_t *, size_t))dlsym(RTLD_NEXT, "sendfile64");
 	trunc_after(NULL, in_fd);
 	return real(out_fd, in_fd, off, count);
+}
+
+/* Scans read with pread(2) unless asked to map: cut them there too. */
+ssize_t pread(int fd, void *buf, size_t count, off_t off)
+{
+	static ssize_t (*real)(int, void *, size_t, off_t);
+
+	if (!real)
+		real = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
+	trunc_after(NULL, fd);
+	return real(fd, buf, count, off);
+}
+
+ssize_t pread64(int fd, void *buf, size_t count, off_t off)
+{
+	static ssize_t (*real)(int, void *, size_t, off_t);
+
+	if (!real)
+		real = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
+	trunc_after(NULL, fd);
+	return real(fd, buf, count, off);
 }
 
 static void *trunc_after(void *p, int fd)
