@@ -360,9 +360,16 @@ static int poke_write(const struct poke_opts *po, struct poke_job *j)
 			close(vfd);
 		return MM_EXIT_ERROR;
 	}
+	/* ftruncate changes no byte the file had: a refusal (EFBIG past the
+	 * file system's largest size) is before the first write. */
+	if ((rc = map_grow(&j->f, j->newsize))) {
+		if (vfd >= 0)
+			close(vfd);
+		return mm_error("poke", j->path, "cannot extend the file to %llu bytes: %s; nothing was written",
+				(unsigned long long)j->newsize, strerror(-rc));
+	}
 	j->writing = 1;
-	if ((rc = map_grow(&j->f, j->newsize)) ||
-	    (rc = edit_apply(&j->f, j->edits, &j->plan, po->sync)) ||
+	if ((rc = edit_apply(&j->f, j->edits, &j->plan, po->sync)) ||
 	    (po->sync && fdatasync(j->f.fd) < 0 && (rc = -errno))) {
 		if (vfd >= 0)
 			close(vfd);

@@ -154,6 +154,14 @@ traced() {
 	untouched
 }
 
+@test "safety: --size past the largest file size is refused before any write, and says so" {
+	# Past 2^63-1 no file system can hold it: ftruncate is never reached.
+	run -2 --separate-stderr mmtool poke --size 9223372036854775808 "$T/f" 0 X
+	assert_equal "$stderr" "mmtool: poke: $T/f: cannot extend the file to 9223372036854775808 bytes: File too large; nothing was written"
+	untouched
+	[ "$(stat -c %s "$T/f")" -eq 5000 ]
+}
+
 @test "safety: --create leaves no file after an --expect mismatch or a bad OFFSET" {
 	run -1 mmtool poke --create --expect zz "$T/new" 0 x
 	[ ! -e "$T/new" ]
