@@ -326,6 +326,9 @@ static int cmp_compare(struct cmp *c)
 	struct json j;
 
 	rc = diff_run(&a, &b, common, &o, cmp_range, c);
+	if (rc == MAP_EPAGE)
+		return mm_error("cmp", NULL, "%s or %s: %s; --no-mmap reads them", c->path[0],
+				c->path[1], cmd_epage);
 	if (rc < 0)
 		return cmd_map_error("cmp", rc == MAP_ETRUNC ? cmp_shrunk(c) : NULL, rc);
 	differ = c->ranges > 0;

@@ -275,6 +275,8 @@ static void rep_plan_error(struct rep *r, struct rep_slot *s, int rc)
 		snprintf(s->msg, sizeof s->msg, "%s; nothing was written", p->err);
 	else if (rc == MAP_ETRUNC)
 		snprintf(s->msg, sizeof s->msg, "file changed under us: it shrank while mapped");
+	else if (rc == MAP_EPAGE)
+		snprintf(s->msg, sizeof s->msg, "%s; nothing was written", cmd_epage);
 	else
 		snprintf(s->msg, sizeof s->msg, "%s", strerror(-rc));
 	s->rc = MM_EXIT_ERROR;
