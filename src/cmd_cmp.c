@@ -252,9 +252,12 @@ static int cmp_open(struct cmp *c)
 			continue;
 		if (c->f[1 - i].stream)
 			return mm_error("cmp", c->path[1], "only one of the two files can be a pipe");
-		/* Only what can be compared, and one byte more to know it is longer. */
+		/* Only what can be compared, and one byte more to know it is longer;
+		 * all of FILE2 for --patch, whose tail the patch writes. */
 		other = c->size[1 - i] > c->start[1 - i] ? c->size[1 - i] - c->start[1 - i] : 0;
 		other = other < UINT64_MAX - c->start[i] - 1 ? c->start[i] + other + 1 : UINT64_MAX;
+		if (c->o.patch && i == 1)
+			other = UINT64_MAX;
 		if ((rc = cmp_spool(c, i, other, !c->o.silent)))
 			return rc;
 	}
