@@ -11,7 +11,6 @@
  * every file written is opened in wfile.c.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -512,8 +511,6 @@ static int poke_run(int argc, const char **argv)
 		cmd_free_values(table);
 		return rc;
 	}
-	/* A file size limit is an error (EFBIG) to report, not a death. */
-	signal(SIGXFSZ, SIG_IGN);
 	j.path = a.args[0];
 	if (!(rc = poke_check_opts(&po)) &&
 	    !(rc = poke_args(&po, &a, &data, &want, &patch, &j, &off_arg, &repeat, &size_arg))) {

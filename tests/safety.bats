@@ -154,6 +154,24 @@ traced() {
 	untouched
 }
 
+@test "safety: under ulimit -f, replace --undo, standard output and a spooled pipe are one error line, never SIGXFSZ" {
+	# 200 matches: an undo patch of some 11 KiB, past a 1 KiB limit.
+	python3 -c "import sys; open(sys.argv[1], 'wb').write(b'NEEDLE' + bytes(range(19)) * 200)" "$T/f"
+	sed -i 's/\x00\x01\x02\x03\x04\x05/NEEDLE/g' "$T/f"
+	before=$(sum "$T/f")
+	echo old > "$T/u"
+	run -2 --separate-stderr bash -c "ulimit -f 1; mmtool replace --undo '$T/u' NEEDLE XXXXXX '$T/f'"
+	assert_equal "$stderr" "mmtool: replace: $T/u: cannot write the undo file: File too large; nothing was written"
+	run -0 cat "$T/u"
+	assert_output "old"
+	untouched
+	run -2 --separate-stderr bash -c "ulimit -f 1; mmtool peek '$T/f' > '$T/out'"
+	assert_equal "$stderr" "mmtool: peek: standard output: File too large"
+	head -c 2000 /dev/zero > "$T/z"
+	run -2 --separate-stderr bash -c "ulimit -f 1; head -c 3000 /dev/zero | mmtool cmp - '$T/z'"
+	assert_equal "$stderr" "mmtool: cmp: -: temporary file: File too large"
+}
+
 @test "safety: --size past the largest file size is refused before any write, and says so" {
 	# Past 2^63-1 no file system can hold it: ftruncate is never reached.
 	run -2 --separate-stderr mmtool poke --size 9223372036854775808 "$T/f" 0 X
