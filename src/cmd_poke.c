@@ -264,18 +264,7 @@ static int poke_plan(const struct poke_opts *po, struct poke_job *j,
 /* A failure while the edits were being written. */
 static int poke_write_error(struct poke_job *j, int rc)
 {
-	struct stat st;
-
-	if (rc == MAP_ETRUNC && fstat(j->f.fd, &st) == 0 &&
-	    (uint64_t)st.st_size >= j->newsize)
-		return mm_error("poke", j->path,
-				"the file system failed a write through the mapping (a full disk or an I/O error): "
-				"part of the edits may be written (a patch saved with --undo puts the old bytes back)");
-	if (rc == MAP_ETRUNC || rc == -EFAULT)
-		return cmd_map_error("poke", j->path, rc);
-	return mm_error("poke", j->path,
-			"%s while writing: part of the edits may be written (a patch saved with --undo puts the old bytes back)",
-			strerror(-rc));
+	return commit_write_error("poke", j->path, j->f.fd, j->newsize, rc);
 }
 
 /*

@@ -352,7 +352,7 @@ static int rep_write(struct rep *r, const char *path, struct rep_slot *s)
 		if (!rc && r->o.sync && fdatasync(s->f.fd) < 0)
 			rc = -errno;
 		if (rc)
-			rc = cmd_map_error("replace", path, rc);
+			rc = commit_write_error("replace", path, s->f.fd, s->f.size, rc);
 	}
 	commit_release(&hold, "replace", path, rc, wrote);
 	edit_plan_free(&p);

@@ -136,12 +136,29 @@ static size_t edit_stretch(const struct edit_plan *p, size_t r, uint64_t gap,
 #define EDIT_RESERVE_CHUNK ((size_t)1 << 20)
 
 /*
+ * [*lo, *hi) widened to the pages that hold it, but not past the end of
+ * the file or of the write: a write through a mapping makes the kernel
+ * find blocks for the whole page (block_page_mkwrite), so where blocks
+ * are smaller than pages (a 1 KiB ext2 or ext4) reserving only the bytes
+ * written leaves the rest of the page a hole, and a full disk a SIGBUS.
+ */
+static void edit_page_span(const struct map_file *f, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t page = map_page_size(), top = *hi > f->size ? *hi : f->size;
+
+	*lo &= ~(page - 1);
+	*hi = *hi > top - (top % page) ? top : (*hi + page - 1) & ~(page - 1);
+}
+
+/*
  * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
  * by writing with pwrite(2), which reports a full disk as an error: over
  * the runs, the bytes they hold now (a hole reads as zeros, so holes get
  * blocks and no byte reads differently), and zeros past the end of the
- * file.  Only the runs themselves are written: they are about to be
- * overwritten anyway.  On failure the file is cut back to its size.
+ * file.  Only the pages that hold the runs are written (edit_page_span):
+ * the runs are about to be overwritten anyway, and the rest of each page
+ * gets back the bytes it holds.  On failure the file is cut back to its
+ * size.
  */
 static int edit_reserve_by_writing(struct map_file *f, const struct edit_plan *p)
 {
@@ -154,6 +171,7 @@ static int edit_reserve_by_writing(struct map_file *f, const struct edit_plan *p
 		uint64_t lo, hi;
 
 		r = edit_stretch(p, r, 0, &lo, &hi);
+		edit_page_span(f, &lo, &hi);
 		for (uint64_t pos = lo; pos < hi && !rc;) {
 			size_t len = hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(hi - pos)
 				: EDIT_RESERVE_CHUNK;
@@ -195,6 +213,7 @@ int edit_reserve(struct map_file *f, const struct edit_plan *p)
 		uint64_t lo, hi;
 
 		r = edit_stretch(p, r, EDIT_RESERVE_GAP, &lo, &hi);
+		edit_page_span(f, &lo, &hi);
 		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)lo, (off_t)(hi - lo)) < 0)
 			rc = -errno;
 	}

@@ -252,6 +252,29 @@ fill() { echo "head -c 8000000 /dev/zero > '$T/mnt/fill' 2>/dev/null"; }
 	assert_output "mmtool: replace: $T/mnt/a: $why; nothing was written"
 }
 
+@test "faults: full disk with 1 KiB blocks: a write into a page that is partly a hole is a clean error, file unchanged" {
+	# A write through a mapping needs blocks for its whole 4 KiB page; the
+	# file systems of these 4 MiB images have 1 KiB blocks.
+	for fs in ext2 ext4; do
+		on_small_fs "$fs" "
+			truncate -s 10M '$T/mnt/sp'
+			printf NEEDLE | dd of='$T/mnt/sp' bs=1 seek=5M conv=notrunc status=none
+			$(fill)
+			before=\$(sha256sum < '$T/mnt/sp')
+			mmtool replace NEEDLE XXXXXX '$T/mnt/sp' 2> '$T/err.replace'; echo \"replace rc=\$?\"
+			mmtool poke '$T/mnt/sp' 5244000 X 2> '$T/err.poke'; echo \"poke rc=\$?\"
+			[ \"\$(sha256sum < '$T/mnt/sp')\" = \"\$before\" ] && echo same"
+		echo "$fs: $output"
+		assert_line "replace rc=2"
+		assert_line "poke rc=2"
+		assert_line "same"
+		run cat "$T/err.replace"
+		assert_output "mmtool: replace: $T/mnt/sp: cannot reserve space for the write: No space left on device; nothing was written"
+		run cat "$T/err.poke"
+		assert_output "mmtool: poke: $T/mnt/sp: cannot reserve space for the write: No space left on device; nothing was written"
+	done
+}
+
 @test "faults: a read-only mount: peek and grep work, poke fails cleanly" {
 	on_small_tmpfs "
 		printf 'hello needle' > '$T/mnt/f'
