@@ -25,6 +25,7 @@
 #include "msg.h"
 #include "out.h"
 #include "show.h"
+#include "wfile.h"
 
 /* Without --mmap or --no-mmap, two regular files are mapped to compare this much of them (cmp_maps). */
 #define CMP_MAP_MIN ((uint64_t)16 << 20)
@@ -78,12 +79,13 @@ static int cmp_spool(struct cmp *c, int i, uint64_t keep, int exact)
 {
 	struct out *tmp;
 	struct cmp_spooler kept = { NULL, 0 }, rest = { NULL, 0 };
+	struct map_file scratch;
 	char proc[64];
 	int fd, rc, tmp_err;
 
-	fd = open(P_tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(errno));
+	if ((rc = wfile_open(&scratch, P_tmpdir, WFILE_SCRATCH, 0600, NULL)))
+		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(-rc));
+	fd = scratch.fd;
 	if (!(kept.to = tmp = out_new(fd))) {
 		close(fd);
 		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(ENOMEM));

@@ -172,6 +172,15 @@ traced() {
 	assert_equal "$stderr" "mmtool: cmp: -: temporary file: File too large"
 }
 
+@test "safety: only src/wfile.c opens a file to write it, and only src/wfile.c asks map_open to" {
+	local src=$BATS_TEST_DIRNAME/../src
+	# Allowed elsewhere: main.c's /dev/null on a closed descriptor 0, and
+	# cache.c's write-only open for flush, which only fsyncs through it.
+	run -1 grep -nE 'O_(CREAT|TMPFILE|RDWR|TRUNC|APPEND)|MAP_OPEN_(WRITE|CREATE)' \
+		$(ls "$src"/*.c | grep -vE '/(wfile|map)\.c$')
+	run -1 grep -nE 'O_WRONLY' $(ls "$src"/*.c | grep -vE '/(wfile|main|cache)\.c$')
+}
+
 @test "safety: --size past the largest file size is refused before any write, and says so" {
 	# Past 2^63-1 no file system can hold it: ftruncate is never reached.
 	run -2 --separate-stderr mmtool poke --size 9223372036854775808 "$T/f" 0 X
