@@ -440,7 +440,7 @@ static int poke_target(struct poke_opts *po, const struct cmd_args *a,
 	if ((rc = poke_plan(po, j, size_arg)))
 		return rc;
 	if (edit_plan_make(j->edits, j->nedits, &j->plan))
-		return mm_error("poke", NULL, "%s", strerror(ENOMEM));
+		return mm_error("poke", j->path, "%s; nothing was written", strerror(ENOMEM));
 	if (po->undo && !po->dry_run &&
 	    (rc = commit_undo_check("poke", po->undo, j->path, j->f.fd, po->read, po->nread,
 				    po->patch ? "patch" : "input")))

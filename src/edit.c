@@ -83,6 +83,9 @@ void edit_plan_free(struct edit_plan *p)
 {
 	free(p->order);
 	free(p->run);
+	/* Freeing twice is harmless: edit_plan_make frees what it failed to
+	 * make, and its callers free the plan on every way out. */
+	*p = (struct edit_plan){ NULL, NULL, 0 };
 }
 
 int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
@@ -340,14 +343,25 @@ static int edit_copy_piece(void *arg)
 	return 0;
 }
 
+/*
+ * Map [lo, hi) writable, or less where the address space is short (ulimit
+ * -v): halving down to [lo, need), the least the caller can write through.
+ * The address space is the same before the first window and after it, so
+ * a limit is met before any byte is written, never halfway.
+ */
 static int edit_next_view(struct edit_writer *w, struct map_file *f, int sync,
-			  uint64_t lo, uint64_t hi)
+			  uint64_t lo, uint64_t hi, uint64_t need)
 {
 	int rc = w->v.base && sync ? map_view_sync(&w->v) : 0;
 
 	map_view_close(&w->v);
-	if (!rc)
+	while (!rc) {
 		rc = map_view_open(f, lo, (size_t)(hi - lo), MAP_VIEW_WRITE, &w->v);
+		if (rc != -ENOMEM || hi <= need)
+			break;
+		hi = lo + (hi - lo) / 2 > need ? lo + (hi - lo) / 2 : need;
+		rc = 0;
+	}
 	return rc;
 }
 
@@ -373,8 +387,14 @@ static int edit_apply_long(struct edit_writer *w, struct map_file *f, int sync)
 			piece = (struct edit_run){ x->off + w->from, x->off + w->from + w->len, 0, 0 };
 			one.run = &piece;
 			if (!edit_covers(&w->v, piece.lo, piece.hi) &&
-			    (rc = edit_next_view(w, f, sync, piece.lo, piece.hi)))
+			    (rc = edit_next_view(w, f, sync, piece.lo, piece.hi,
+						 piece.lo + 1)))
 				break;
+			/* A shorter window than asked for: this piece is what it holds. */
+			if (!edit_covers(&w->v, piece.lo, piece.hi)) {
+				w->len = w->v.off + w->v.len - piece.lo;
+				piece.hi = piece.lo + w->len;
+			}
 			edit_prefault(&w->v, &one, 0);
 			rc = map_guard(w->v.base, w->v.base_len, edit_copy_piece, w);
 		}
@@ -398,7 +418,7 @@ int edit_apply(struct map_file *f, const struct edit *e,
 		}
 		if (!edit_covers(&w.v, r->lo, r->hi)) {
 			if ((rc = edit_next_view(&w, f, sync, r->lo,
-						 edit_reach(p, w.r, UINT64_MAX))))
+						 edit_reach(p, w.r, UINT64_MAX), r->hi)))
 				break;
 			edit_prefault(&w.v, p, w.r);
 		}

@@ -181,6 +181,37 @@ traced() {
 	run -1 grep -nE 'O_WRONLY' $(ls "$src"/*.c | grep -vE '/(wfile|main|cache)\.c$')
 }
 
+@test "safety: under ulimit -v, a large --patch is applied whole or not at all, never a crash" {
+	under_sanitizer && skip "ASan cannot run under a small ulimit -v"
+	head -c 64M /dev/urandom > "$T/big"
+	python3 - "$T/p" <<'PY'
+import random, sys
+r = random.Random(1)
+with open(sys.argv[1], "w") as f:
+    for _ in range(300000):
+        f.write("%08x: 41414141\n" % r.randrange(0, (64 << 20) - 4))
+PY
+	cp "$T/big" "$T/old"
+	cp "$T/big" "$T/want"
+	mmtool poke --patch "$T/p" "$T/want"
+	local v
+	for v in 36000 44000 52000 90000; do
+		cp "$T/old" "$T/big"
+		run bash -c "ulimit -v $v; mmtool poke --patch '$T/p' '$T/big'"
+		echo "ulimit -v $v: $status $output"
+		if [ "$status" -eq 0 ]; then
+			cmp "$T/big" "$T/want"
+		else
+			assert_equal "$status" 2
+			assert_equal "${#lines[@]}" 1
+			assert_output --partial "Cannot allocate memory"
+			cmp "$T/big" "$T/old"
+		fi
+	done
+	# Room for the patch, if not for 32 MiB windows: applied.
+	assert_equal "$status" 0
+}
+
 @test "safety: --size past the largest file size is refused before any write, and says so" {
 	# Past 2^63-1 no file system can hold it: ftruncate is never reached.
 	run -2 --separate-stderr mmtool poke --size 9223372036854775808 "$T/f" 0 X
