@@ -261,12 +261,18 @@ void cmd_args_free(struct cmd_args *a)
 	memset(a, 0, sizeof *a);
 }
 
+const char cmd_epage[] =
+	"a mapped page could not be read, though the file did not shrink "
+	"(an I/O error, or a full tmpfs, which needs a page to read a hole)";
+
 int cmd_map_error(const char *cmd, const char *path, int rc)
 {
 	if (rc == MAP_ETRUNC || rc == -EFAULT)
 		return mm_error(cmd, path,
 				"file changed under us: it shrank "
 				"(truncated by another process?)");
+	if (rc == MAP_EPAGE)
+		return mm_error(cmd, path, "%s", cmd_epage);
 	if (rc == -ENODEV)
 		return mm_error(cmd, path, "cannot be mapped: %s", strerror(-rc));
 	return mm_error(cmd, path, "%s", strerror(-rc));

@@ -98,6 +98,9 @@ void cmd_free_values(const struct poptOption *table);
  */
 int cmd_open(const char *cmd, const char *path, int flags, struct map_file *f);
 
+/* What MAP_EPAGE means, for cmd_map_error and the commands that word their own. */
+extern const char cmd_epage[];
+
 /* Report a map error (a negative errno or MAP_ETRUNC); returns the status. */
 int cmd_map_error(const char *cmd, const char *path, int rc);
 

@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "out.h"
 #include "show.h"
+#include "wfile.h"
 
 
 struct cmp_opts {
@@ -74,12 +75,13 @@ static int cmp_spool(struct cmp *c, int i, uint64_t keep, int exact)
 {
 	struct out *tmp;
 	struct cmp_spooler kept = { NULL, 0 }, rest = { NULL, 0 };
+	struct map_file scratch;
 	char proc[64];
 	int fd, rc, tmp_err;
 
-	fd = open(P_tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(errno));
+	if ((rc = wfile_open(&scratch, P_tmpdir, WFILE_SCRATCH, 0600, NULL)))
+		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(-rc));
+	fd = scratch.fd;
 	if (!(kept.to = tmp = out_new(fd))) {
 		close(fd);
 		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(ENOMEM));
@@ -248,9 +250,12 @@ static int cmp_open(struct cmp *c)
 			continue;
 		if (c->f[1 - i].stream)
 			return mm_error("cmp", c->path[1], "only one of the two files can be a pipe");
-		/* Only what can be compared, and one byte more to know it is longer. */
+		/* Only what can be compared, and one byte more to know it is longer;
+		 * all of FILE2 for --patch, whose tail the patch writes. */
 		other = c->size[1 - i] > c->start[1 - i] ? c->size[1 - i] - c->start[1 - i] : 0;
 		other = other < UINT64_MAX - c->start[i] - 1 ? c->start[i] + other + 1 : UINT64_MAX;
+		if (c->o.patch && i == 1)
+			other = UINT64_MAX;
 		if ((rc = cmp_spool(c, i, other, !c->o.silent)))
 			return rc;
 	}
@@ -318,6 +323,9 @@ static int cmp_compare(struct cmp *c)
 	struct json j;
 
 	rc = diff_run(&a, &b, common, &o, cmp_range, c);
+	if (rc == MAP_EPAGE)
+		return mm_error("cmp", NULL, "%s or %s: %s; --no-mmap reads them", c->path[0],
+				c->path[1], cmd_epage);
 	if (rc < 0)
 		return cmd_map_error("cmp", rc == MAP_ETRUNC ? cmp_shrunk(c) : NULL, rc);
 	differ = c->ranges > 0;

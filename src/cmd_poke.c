@@ -11,7 +11,6 @@
  * every file written is opened in wfile.c.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -265,18 +264,7 @@ static int poke_plan(const struct poke_opts *po, struct poke_job *j,
 /* A failure while the edits were being written. */
 static int poke_write_error(struct poke_job *j, int rc)
 {
-	struct stat st;
-
-	if (rc == MAP_ETRUNC && fstat(j->f.fd, &st) == 0 &&
-	    (uint64_t)st.st_size >= j->newsize)
-		return mm_error("poke", j->path,
-				"the file system failed a write through the mapping (a full disk or an I/O error): "
-				"part of the edits may be written (a patch saved with --undo puts the old bytes back)");
-	if (rc == MAP_ETRUNC || rc == -EFAULT)
-		return cmd_map_error("poke", j->path, rc);
-	return mm_error("poke", j->path,
-			"%s while writing: part of the edits may be written (a patch saved with --undo puts the old bytes back)",
-			strerror(-rc));
+	return commit_write_error("poke", j->path, j->f.fd, j->newsize, rc);
 }
 
 /*
@@ -360,9 +348,16 @@ static int poke_write(const struct poke_opts *po, struct poke_job *j)
 			close(vfd);
 		return MM_EXIT_ERROR;
 	}
+	/* ftruncate changes no byte the file had: a refusal (EFBIG past the
+	 * file system's largest size) is before the first write. */
+	if ((rc = map_grow(&j->f, j->newsize))) {
+		if (vfd >= 0)
+			close(vfd);
+		return mm_error("poke", j->path, "cannot extend the file to %llu bytes: %s; nothing was written",
+				(unsigned long long)j->newsize, strerror(-rc));
+	}
 	j->writing = 1;
-	if ((rc = map_grow(&j->f, j->newsize)) ||
-	    (rc = edit_apply(&j->f, j->edits, &j->plan, po->sync)) ||
+	if ((rc = edit_apply(&j->f, j->edits, &j->plan, po->sync)) ||
 	    (po->sync && fdatasync(j->f.fd) < 0 && (rc = -errno))) {
 		if (vfd >= 0)
 			close(vfd);
@@ -445,7 +440,7 @@ static int poke_target(struct poke_opts *po, const struct cmd_args *a,
 	if ((rc = poke_plan(po, j, size_arg)))
 		return rc;
 	if (edit_plan_make(j->edits, j->nedits, &j->plan))
-		return mm_error("poke", NULL, "%s", strerror(ENOMEM));
+		return mm_error("poke", j->path, "%s; nothing was written", strerror(ENOMEM));
 	if (po->undo && !po->dry_run &&
 	    (rc = commit_undo_check("poke", po->undo, j->path, j->f.fd, po->read, po->nread,
 				    po->patch ? "patch" : "input")))
@@ -505,8 +500,6 @@ static int poke_run(int argc, const char **argv)
 		cmd_free_values(table);
 		return rc;
 	}
-	/* A file size limit is an error (EFBIG) to report, not a death. */
-	signal(SIGXFSZ, SIG_IGN);
 	j.path = a.args[0];
 	if (!(rc = poke_check_opts(&po)) &&
 	    !(rc = poke_args(&po, &a, &data, &want, &patch, &j, &off_arg, &repeat, &size_arg))) {

@@ -275,6 +275,8 @@ static void rep_plan_error(struct rep *r, struct rep_slot *s, int rc)
 		snprintf(s->msg, sizeof s->msg, "%s; nothing was written", p->err);
 	else if (rc == MAP_ETRUNC)
 		snprintf(s->msg, sizeof s->msg, "file changed under us: it shrank");
+	else if (rc == MAP_EPAGE)
+		snprintf(s->msg, sizeof s->msg, "%s; nothing was written", cmd_epage);
 	else
 		snprintf(s->msg, sizeof s->msg, "%s", strerror(-rc));
 	s->rc = MM_EXIT_ERROR;
@@ -350,7 +352,7 @@ static int rep_write(struct rep *r, const char *path, struct rep_slot *s)
 		if (!rc && r->o.sync && fdatasync(s->f.fd) < 0)
 			rc = -errno;
 		if (rc)
-			rc = cmd_map_error("replace", path, rc);
+			rc = commit_write_error("replace", path, s->f.fd, s->f.size, rc);
 	}
 	commit_release(&hold, "replace", path, rc, wrote);
 	edit_plan_free(&p);

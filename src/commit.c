@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commit.h"
 #include "cmd.h"
@@ -57,6 +58,22 @@ void commit_release(struct commit_hold *h, const char *cmd, const char *path,
 	sigprocmask(SIG_SETMASK, &h->old, NULL);
 	if (sig)
 		raise(sig);
+}
+
+int commit_write_error(const char *cmd, const char *path, int fd, uint64_t size,
+		       int rc)
+{
+	struct stat st;
+
+	if (rc == MAP_ETRUNC && fstat(fd, &st) == 0 && (uint64_t)st.st_size >= size)
+		return mm_error(cmd, path,
+				"the file system failed a write through the mapping (a full disk or an I/O error): "
+				"part of the edits may be written (a patch saved with --undo puts the old bytes back)");
+	if (rc == MAP_ETRUNC || rc == -EFAULT)
+		return cmd_map_error(cmd, path, rc);
+	return mm_error(cmd, path,
+			"%s while writing: part of the edits may be written (a patch saved with --undo puts the old bytes back)",
+			strerror(-rc));
 }
 
 int commit_undo_check(const char *cmd, const char *undo, const char *path,

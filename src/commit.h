@@ -37,6 +37,15 @@ void commit_release(struct commit_hold *h, const char *cmd, const char *path,
 		    int rc, int wrote);
 
 /*
+ * Report rc, a failure of edit_apply (or of the sync after it) on the
+ * target open on fd, which should be `size` bytes long: a SIGBUS with the
+ * file still that long is the file system failing a write (a full disk or
+ * an I/O error), not a file cut short.  Returns MM_EXIT_ERROR.
+ */
+int commit_write_error(const char *cmd, const char *path, int fd, uint64_t size,
+		       int rc);
+
+/*
  * Whether `undo` may be written as the undo file of the target open on fd
  * (named path): not the target under any name, not one of the nread files
  * being read (named read_what), not a symbolic link, not a special file.

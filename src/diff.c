@@ -275,6 +275,9 @@ static int diff_dense_mapped(struct diff_ctx *c, struct diff_slot *s,
 	 */
 	if (rc >= 0 && ((rc2 = diff_holds(c->a, end)) || (rc2 = diff_holds(c->b, end))))
 		return rc2;
+	/* A fault with both files whole was not a cut (map.h). */
+	if (rc == MAP_ETRUNC && !diff_holds(c->a, end) && !diff_holds(c->b, end))
+		return MAP_EPAGE;
 	return rc;
 }
 

@@ -83,6 +83,9 @@ void edit_plan_free(struct edit_plan *p)
 {
 	free(p->order);
 	free(p->run);
+	/* Freeing twice is harmless: edit_plan_make frees what it failed to
+	 * make, and its callers free the plan on every way out. */
+	*p = (struct edit_plan){ NULL, NULL, 0 };
 }
 
 int edit_plan_make(const struct edit *e, size_t n, struct edit_plan *p)
@@ -136,12 +139,29 @@ static size_t edit_stretch(const struct edit_plan *p, size_t r, uint64_t gap,
 #define EDIT_RESERVE_CHUNK ((size_t)1 << 20)
 
 /*
+ * [*lo, *hi) widened to the pages that hold it, but not past the end of
+ * the file or of the write: a write through a mapping makes the kernel
+ * find blocks for the whole page (block_page_mkwrite), so where blocks
+ * are smaller than pages (a 1 KiB ext2 or ext4) reserving only the bytes
+ * written leaves the rest of the page a hole, and a full disk a SIGBUS.
+ */
+static void edit_page_span(const struct map_file *f, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t page = map_page_size(), top = *hi > f->size ? *hi : f->size;
+
+	*lo &= ~(page - 1);
+	*hi = *hi > top - (top % page) ? top : (*hi + page - 1) & ~(page - 1);
+}
+
+/*
  * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
  * by writing with pwrite(2), which reports a full disk as an error: over
  * the runs, the bytes they hold now (a hole reads as zeros, so holes get
  * blocks and no byte reads differently), and zeros past the end of the
- * file.  Only the runs themselves are written: they are about to be
- * overwritten anyway.  On failure the file is cut back to its size.
+ * file.  Only the pages that hold the runs are written (edit_page_span):
+ * the runs are about to be overwritten anyway, and the rest of each page
+ * gets back the bytes it holds.  On failure the file is cut back to its
+ * size.
  */
 static int edit_reserve_by_writing(struct map_file *f, const struct edit_plan *p)
 {
@@ -154,6 +174,7 @@ static int edit_reserve_by_writing(struct map_file *f, const struct edit_plan *p
 		uint64_t lo, hi;
 
 		r = edit_stretch(p, r, 0, &lo, &hi);
+		edit_page_span(f, &lo, &hi);
 		for (uint64_t pos = lo; pos < hi && !rc;) {
 			size_t len = hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(hi - pos)
 				: EDIT_RESERVE_CHUNK;
@@ -192,6 +213,7 @@ int edit_reserve(struct map_file *f, const struct edit_plan *p)
 		int first = r == 0;
 
 		r = edit_stretch(p, r, EDIT_RESERVE_GAP, &lo, &hi);
+		edit_page_span(f, &lo, &hi);
 		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)lo, (off_t)(hi - lo)) == 0)
 			continue;
 		/* Only the first call can find fallocate missing: nothing is reserved yet. */
@@ -322,14 +344,25 @@ static int edit_copy_piece(void *arg)
 	return 0;
 }
 
+/*
+ * Map [lo, hi) writable, or less where the address space is short (ulimit
+ * -v): halving down to [lo, need), the least the caller can write through.
+ * The address space is the same before the first window and after it, so
+ * a limit is met before any byte is written, never halfway.
+ */
 static int edit_next_view(struct edit_writer *w, struct map_file *f, int sync,
-			  uint64_t lo, uint64_t hi)
+			  uint64_t lo, uint64_t hi, uint64_t need)
 {
 	int rc = w->v.base && sync ? map_view_sync(&w->v) : 0;
 
 	map_view_close(&w->v);
-	if (!rc)
+	while (!rc) {
 		rc = map_view_open(f, lo, (size_t)(hi - lo), MAP_VIEW_WRITE, &w->v);
+		if (rc != -ENOMEM || hi <= need)
+			break;
+		hi = lo + (hi - lo) / 2 > need ? lo + (hi - lo) / 2 : need;
+		rc = 0;
+	}
 	return rc;
 }
 
@@ -355,8 +388,14 @@ static int edit_apply_long(struct edit_writer *w, struct map_file *f, int sync)
 			piece = (struct edit_run){ x->off + w->from, x->off + w->from + w->len, 0, 0 };
 			one.run = &piece;
 			if (!edit_covers(&w->v, piece.lo, piece.hi) &&
-			    (rc = edit_next_view(w, f, sync, piece.lo, piece.hi)))
+			    (rc = edit_next_view(w, f, sync, piece.lo, piece.hi,
+						 piece.lo + 1)))
 				break;
+			/* A shorter window than asked for: this piece is what it holds. */
+			if (!edit_covers(&w->v, piece.lo, piece.hi)) {
+				w->len = w->v.off + w->v.len - piece.lo;
+				piece.hi = piece.lo + w->len;
+			}
 			edit_prefault(&w->v, &one, 0);
 			rc = map_guard(w->v.base, w->v.base_len, edit_copy_piece, w);
 		}
@@ -380,7 +419,7 @@ int edit_apply(struct map_file *f, const struct edit *e,
 		}
 		if (!edit_covers(&w.v, r->lo, r->hi)) {
 			if ((rc = edit_next_view(&w, f, sync, r->lo,
-						 edit_reach(p, w.r, UINT64_MAX))))
+						 edit_reach(p, w.r, UINT64_MAX), r->hi)))
 				break;
 			edit_prefault(&w.v, p, w.r);
 		}

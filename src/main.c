@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <popt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,11 @@ int main(int argc, char **argv)
 	int rc;
 
 	main_sanitize_stdfds();
+	/*
+	 * A file size limit (ulimit -f) is an error (EFBIG) to report, not a
+	 * death: for the undo file, a spooled pipe and standard output alike.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	atexit(main_close_stdout);
 	rc = main_run(argc, (const char **)argv);
 	exit(rc);

@@ -289,6 +289,11 @@ int map_still_holds(const struct map_file *f, uint64_t end)
 	return 0;
 }
 
+int map_fault_cause(const struct map_file *f, uint64_t end)
+{
+	return map_still_holds(f, end) == 0 ? MAP_EPAGE : MAP_ETRUNC;
+}
+
 static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 			   size_t keep, map_chunk_fn fn, void *ctx)
 {
@@ -318,6 +323,8 @@ static int map_walk_mapped(struct map_file *f, uint64_t off, uint64_t end,
 		map_view_close(&v);
 		if (!rc)
 			rc = map_still_holds(f, pos + n);
+		else if (rc == MAP_ETRUNC)
+			rc = map_fault_cause(f, pos + n);
 		if (rc || pos + n >= end)
 			break;
 		pos += n - keep;

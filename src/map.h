@@ -14,6 +14,12 @@
 
 /* The file shrank under us: a mapped access raised SIGBUS (see map_guard), or a read ended early. */
 #define MAP_ETRUNC (-10001)
+/*
+ * An access raised SIGBUS though the file still holds the page: the kernel
+ * could not provide it (a full tmpfs allocates a page to read a hole; an
+ * I/O error).  read(2) of the same bytes may work.
+ */
+#define MAP_EPAGE (-10003)
 
 /*
  * The largest span a walk maps at once: one of these per worker of grep's
@@ -114,6 +120,12 @@ int map_guard2(const void *lo1, size_t len1, const void *lo2, size_t len2,
  * page reads as zeros there, with no SIGBUS), or -errno.
  */
 int map_still_holds(const struct map_file *f, uint64_t end);
+
+/*
+ * After map_guard's MAP_ETRUNC over a span of f ending at offset end: why.
+ * MAP_ETRUNC if f now ends before end, MAP_EPAGE if it does not.
+ */
+int map_fault_cause(const struct map_file *f, uint64_t end);
 
 /*
  * Deliver the bytes [off, off + len) of f to fn in order (len UINT64_MAX:

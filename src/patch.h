@@ -25,7 +25,8 @@ struct patch {
 /*
  * The text is not a patch: *bad_line (1-based) and err (at least 128
  * bytes) say where and why.  Negative as the -errno beside it, and below
- * every one of them (Linux's end at -4095) and map.h's MAP_ETRUNC.
+ * every one of them (Linux's end at -4095) and map.h's MAP_ETRUNC;
+ * map.h's MAP_EPAGE is -10003.
  */
 #define PATCH_EBAD (-10002)
 

@@ -250,6 +250,18 @@ PY
 	done
 }
 
+@test "cmp: --patch with FILE2 a longer pipe holds all of its tail" {
+	local s
+	for s in 0 1 5000 300000; do
+		randfile "$T/a" "$s"
+		randfile "$T/b" $((s + 777))
+		head -c $((s / 2)) "$T/a" | dd of="$T/b" conv=notrunc status=none
+		run -1 --separate-stderr bash -c "cat '$T/b' | mmtool cmp --patch '$T/a' - > '$T/p'"
+		mmtool poke --grow --patch "$T/p" "$T/a"
+		run -0 cmp "$T/a" "$T/b"
+	done
+}
+
 @test "cmp: --patch with a shorter FILE2 says on stderr that truncating is left to the user" {
 	randfile "$T/a" 5000
 	head -c 3000 /dev/urandom > "$T/b"

@@ -226,6 +226,56 @@ fill() { echo "head -c 8000000 /dev/zero > '$T/mnt/fill' 2>/dev/null"; }
 	assert_output "mmtool: poke: $T/mnt/sparse: cannot reserve space for the write: No space left on device; nothing was written"
 }
 
+@test "faults: full tmpfs: a mapped hole that cannot be read is not called a truncation, and replace writes nothing" {
+	# tmpfs allocates a page to read a hole through a mapping: when it is
+	# full, that read is a SIGBUS with the file whole.  replace's search
+	# reads (no page needed); its reservation then finds the disk full.
+	on_small_tmpfs "
+		truncate -s 4M '$T/mnt/a' '$T/mnt/b'
+		printf x | dd of='$T/mnt/b' bs=1 seek=2M conv=notrunc status=none
+		$(fill)
+		mmtool grep --mmap -c -x 41 '$T/mnt/a' 2> '$T/err.grep'; echo \"grep rc=\$?\"
+		mmtool cmp --mmap '$T/mnt/a' '$T/mnt/b' 2> '$T/err.cmp'; echo \"cmp rc=\$?\"
+		mmtool replace -x 00000000 41414141 '$T/mnt/a' 2> '$T/err.replace'; echo \"replace rc=\$?\"
+		mmtool grep --no-mmap -c -x 41 '$T/mnt/a'
+		stat -c %s '$T/mnt/a'"
+	assert_line "grep rc=2"
+	assert_line "cmp rc=2"
+	assert_line "replace rc=2"
+	assert_line "0"
+	assert_line "4194304"
+	local why="a mapped page could not be read, though the file did not shrink (an I/O error, or a full tmpfs, which needs a page to read a hole)"
+	run cat "$T/err.grep"
+	assert_output "mmtool: grep: $T/mnt/a: $why"
+	run cat "$T/err.cmp"
+	assert_output "mmtool: cmp: $T/mnt/a or $T/mnt/b: $why; --no-mmap reads them"
+	run cat "$T/err.replace"
+	assert_output "mmtool: replace: $T/mnt/a: cannot reserve space for the write: No space left on device; nothing was written"
+}
+
+@test "faults: full disk with 1 KiB blocks: a write into a page that is partly a hole is a clean error, file unchanged" {
+	# A write through a mapping needs blocks for its whole 4 KiB page; the
+	# file systems of these 4 MiB images have 1 KiB blocks.
+	for fs in ext2 ext4; do
+		on_small_fs "$fs" "
+			truncate -s 10M '$T/mnt/sp'
+			printf NEEDLE | dd of='$T/mnt/sp' bs=1 seek=5M conv=notrunc status=none
+			$(fill)
+			before=\$(sha256sum < '$T/mnt/sp')
+			mmtool replace NEEDLE XXXXXX '$T/mnt/sp' 2> '$T/err.replace'; echo \"replace rc=\$?\"
+			mmtool poke '$T/mnt/sp' 5244000 X 2> '$T/err.poke'; echo \"poke rc=\$?\"
+			[ \"\$(sha256sum < '$T/mnt/sp')\" = \"\$before\" ] && echo same"
+		echo "$fs: $output"
+		assert_line "replace rc=2"
+		assert_line "poke rc=2"
+		assert_line "same"
+		run cat "$T/err.replace"
+		assert_output "mmtool: replace: $T/mnt/sp: cannot reserve space for the write: No space left on device; nothing was written"
+		run cat "$T/err.poke"
+		assert_output "mmtool: poke: $T/mnt/sp: cannot reserve space for the write: No space left on device; nothing was written"
+	done
+}
+
 @test "faults: a read-only mount: peek and grep work, poke fails cleanly" {
 	on_small_tmpfs "
 		printf 'hello needle' > '$T/mnt/f'

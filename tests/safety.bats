@@ -154,6 +154,72 @@ traced() {
 	untouched
 }
 
+@test "safety: under ulimit -f, replace --undo, standard output and a spooled pipe are one error line, never SIGXFSZ" {
+	# 200 matches: an undo patch of some 11 KiB, past a 1 KiB limit.
+	python3 -c "import sys; open(sys.argv[1], 'wb').write(b'NEEDLE' + bytes(range(19)) * 200)" "$T/f"
+	sed -i 's/\x00\x01\x02\x03\x04\x05/NEEDLE/g' "$T/f"
+	before=$(sum "$T/f")
+	echo old > "$T/u"
+	run -2 --separate-stderr bash -c "ulimit -f 1; mmtool replace --undo '$T/u' NEEDLE XXXXXX '$T/f'"
+	assert_equal "$stderr" "mmtool: replace: $T/u: cannot write the undo file: File too large; nothing was written"
+	run -0 cat "$T/u"
+	assert_output "old"
+	untouched
+	run -2 --separate-stderr bash -c "ulimit -f 1; mmtool peek '$T/f' > '$T/out'"
+	assert_equal "$stderr" "mmtool: peek: standard output: File too large"
+	head -c 2000 /dev/zero > "$T/z"
+	run -2 --separate-stderr bash -c "ulimit -f 1; head -c 3000 /dev/zero | mmtool cmp - '$T/z'"
+	assert_equal "$stderr" "mmtool: cmp: -: temporary file: File too large"
+}
+
+@test "safety: only src/wfile.c opens a file to write it, and only src/wfile.c asks map_open to" {
+	local src=$BATS_TEST_DIRNAME/../src
+	# Allowed elsewhere: main.c's /dev/null on a closed descriptor 0, and
+	# cache.c's write-only open for flush, which only fsyncs through it.
+	run -1 grep -nE 'O_(CREAT|TMPFILE|RDWR|TRUNC|APPEND)|MAP_OPEN_(WRITE|CREATE)' \
+		$(ls "$src"/*.c | grep -vE '/(wfile|map)\.c$')
+	run -1 grep -nE 'O_WRONLY' $(ls "$src"/*.c | grep -vE '/(wfile|main|cache)\.c$')
+}
+
+@test "safety: under ulimit -v, a large --patch is applied whole or not at all, never a crash" {
+	under_sanitizer && skip "ASan cannot run under a small ulimit -v"
+	head -c 64M /dev/urandom > "$T/big"
+	python3 - "$T/p" <<'PY'
+import random, sys
+r = random.Random(1)
+with open(sys.argv[1], "w") as f:
+    for _ in range(300000):
+        f.write("%08x: 41414141\n" % r.randrange(0, (64 << 20) - 4))
+PY
+	cp "$T/big" "$T/old"
+	cp "$T/big" "$T/want"
+	mmtool poke --patch "$T/p" "$T/want"
+	local v
+	for v in 36000 44000 52000 90000; do
+		cp "$T/old" "$T/big"
+		run bash -c "ulimit -v $v; mmtool poke --patch '$T/p' '$T/big'"
+		echo "ulimit -v $v: $status $output"
+		if [ "$status" -eq 0 ]; then
+			cmp "$T/big" "$T/want"
+		else
+			assert_equal "$status" 2
+			assert_equal "${#lines[@]}" 1
+			assert_output --partial "Cannot allocate memory"
+			cmp "$T/big" "$T/old"
+		fi
+	done
+	# Room for the patch, if not for 32 MiB windows: applied.
+	assert_equal "$status" 0
+}
+
+@test "safety: --size past the largest file size is refused before any write, and says so" {
+	# Past 2^63-1 no file system can hold it: ftruncate is never reached.
+	run -2 --separate-stderr mmtool poke --size 9223372036854775808 "$T/f" 0 X
+	assert_equal "$stderr" "mmtool: poke: $T/f: cannot extend the file to 9223372036854775808 bytes: File too large; nothing was written"
+	untouched
+	[ "$(stat -c %s "$T/f")" -eq 5000 ]
+}
+
 @test "safety: --create leaves no file after an --expect mismatch or a bad OFFSET" {
 	run -1 mmtool poke --create --expect zz "$T/new" 0 x
 	[ ! -e "$T/new" ]
