@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -27,6 +28,22 @@ size_t map_page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/*
+ * A FIFO the user named is read as cat reads it: wait until a writer has
+ * written or come and gone (a reader that finds no writer yet would read
+ * end of file at once).  One met by a walk (MAP_OPEN_NOFOLLOW) is not
+ * waited for.
+ */
+static int map_fifo_wait(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
 int map_open(struct map_file *f, const char *path, int fd, int flags)
 {
 	struct stat st;
@@ -37,7 +54,8 @@ int map_open(struct map_file *f, const char *path, int fd, int flags)
 	if (path) {
 		/*
 		 * O_NONBLOCK so that opening a FIFO with no writer cannot hang;
-		 * it is cleared again below, so reads still block as cat's do.
+		 * it is cleared again below, so reads still block as cat's do
+		 * (and map_fifo_wait waits for the writer as cat's open does).
 		 */
 		oflags = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 		oflags |= (flags & MAP_OPEN_WRITE) ? O_RDWR : O_RDONLY;
@@ -58,6 +76,9 @@ int map_open(struct map_file *f, const char *path, int fd, int flags)
 	/* Regular files ignore O_NONBLOCK: two calls saved for each of them. */
 	if (path && !S_ISREG(st.st_mode))
 		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (path && S_ISFIFO(st.st_mode) && !(flags & (MAP_OPEN_WRITE | MAP_OPEN_NOFOLLOW)) &&
+	    map_fifo_wait(fd) < 0)
+		goto fail;
 	f->mode = st.st_mode;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
