@@ -132,11 +132,19 @@ layout_oracle() {
 
 @test "info: type, mime and encoding lines agree with file -b, --mime-type, --mime-encoding" {
 	make_samples
-	for f in "${SAMPLES[@]}"; do
-		run -0 mmtool info "$f"
-		assert_line "type:           $(file -b "$f")"
-		assert_line "mime:           $(file -b --mime-type "$f")"
-		assert_line "encoding:       $(file -b --mime-encoding "$f")"
+	# file(1) names them all in one call a kind: one line each, in order.
+	local -a type mime encoding
+	local n
+	mapfile -t type < <(file -b "${SAMPLES[@]}")
+	mapfile -t mime < <(file -b --mime-type "${SAMPLES[@]}")
+	mapfile -t encoding < <(file -b --mime-encoding "${SAMPLES[@]}")
+	assert_equal "${#type[@]} ${#mime[@]} ${#encoding[@]}" "9 9 9"
+	# (n, not i: an i came back changed from run or assert_line here.)
+	for ((n = 0; n < ${#SAMPLES[@]}; n++)); do
+		run -0 mmtool info "${SAMPLES[n]}"
+		assert_line "type:           ${type[n]}"
+		assert_line "mime:           ${mime[n]}"
+		assert_line "encoding:       ${encoding[n]}"
 	done
 }
 
