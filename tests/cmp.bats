@@ -12,21 +12,25 @@ setup() {
 # offset $3 of both, default 0), as START+LENGTH lines.
 py_ranges() {
 	python3 - "$1" "$2" "${3:-0}" <<'PY'
-import sys
+import re, sys
 a = open(sys.argv[1], 'rb').read()
 b = open(sys.argv[2], 'rb').read()
 s = int(sys.argv[3])
 a, b = a[s:], b[s:]
 n, C, out = min(len(a), len(b)), 65536, []
 for c0 in range(0, n, C):
-    if a[c0:c0 + C] == b[c0:c0 + C]:
+    x, y = a[c0:min(c0 + C, n)], b[c0:min(c0 + C, n)]
+    if x == y:
         continue
-    for i in range(c0, min(c0 + C, n)):
-        if a[i] != b[i]:
-            if out and out[-1][0] + out[-1][1] == i:
-                out[-1][1] += 1
-            else:
-                out.append([i, 1])
+    # The chunk's bytes XORed: the runs of nonzero bytes are the runs
+    # that differ (found at C speed, not a byte at a time).
+    d = (int.from_bytes(x, 'big') ^ int.from_bytes(y, 'big')).to_bytes(len(x), 'big')
+    for m in re.finditer(rb'[^\x00]+', d):
+        i, k = c0 + m.start(), m.end() - m.start()
+        if out and out[-1][0] + out[-1][1] == i:
+            out[-1][1] += k
+        else:
+            out.append([i, k])
 for o, l in out:
     print(f"{o + s}+{l}")
 PY
@@ -143,11 +147,13 @@ cmp_first() {
 		cmp "$T/default" "$T/mapped"
 		cmp "$T/default" "$T/read"
 	done
+	local want
+	want=$(py_ranges "$T/a" "$T/b")
 	run mmtool cmp --mmap "$T/a" "$T/b"
 	assert_failure 1
-	assert_output "$(py_ranges "$T/a" "$T/b")"
+	assert_output "$want"
 	run mmtool cmp --no-mmap "$T/a" "$T/b"
-	assert_output "$(py_ranges "$T/a" "$T/b")"
+	assert_output "$want"
 	run mmtool cmp --mmap -i 3 "$T/a" "$T/b"
 	assert_output "$(py_ranges "$T/a" "$T/b" 3)"
 	for m in --mmap --no-mmap; do

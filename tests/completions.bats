@@ -22,9 +22,8 @@ FORMATS=$(printf '%s\n' xxd bits canonical hex raw c string "$TYPES" | LC_ALL=C 
 # blank, or the "--opt=" fish repeats before a value; each line's list
 # is written to $T/offers.SHELL.N (N from 0).
 offers_each() {
-	local shell=$1 i=0 chunk= pre l
+	local shell=$1
 	shift
-	local -a lines=("$@")
 	{
 		case $shell in
 		bash) complete_bash_many alone "$@" ;;
@@ -34,20 +33,51 @@ offers_each() {
 		esac
 		# A driver cut short leaves the rest of the lines without an end.
 		printf '%s\n' "$OFFERS_END"
-	} | while IFS= read -r l; do
-		if [[ $l != "$OFFERS_END" ]]; then
-			chunk+=$l$'\n'
-			continue
-		fi
-		(( i < ${#lines[@]} )) || break
-		pre=
-		[[ ${lines[i]##* } == --*=* ]] && pre=${lines[i]##* } && pre=${pre%%=*}=
-		[[ $shell == fish ]] || pre=
-		printf '%s' "$chunk" | sed "s/^$pre//; s:/\$::; /^\$/d" | LC_ALL=C sort -u \
-			> "$T/offers.$shell.$i"
-		chunk=
-		(( ++i ))
-	done
+	} | split_offers "$shell" "$@"
+}
+
+# The body of offers_each, in one awk: stdin cut at each $OFFERS_END line,
+# the i-th piece (for the i-th of LINES) cleaned and sorted into
+# $T/offers.SHELL.i.  A line ending in "--opt=...", for fish, drops the
+# "--opt=" fish repeats before each value.
+split_offers() {
+	local shell=$1
+	shift
+	LC_ALL=C awk -v end="$OFFERS_END" -v out="$T/offers.$shell." -v shell="$shell" '
+		BEGIN {
+			for (i = 1; i < ARGC; i++)
+				line[i - 1] = ARGV[i]
+			nlines = ARGC - 1
+			ARGC = 1
+			i = 0
+			n = 0
+		}
+		function flush(   pre, w, k, j, t, f) {
+			pre = ""
+			w = line[i]
+			sub(/.* /, "", w)
+			if (shell == "fish" && w ~ /^--.*=/)
+				pre = substr(w, 1, index(w, "="))
+			for (k = 1; k <= n; k++) {
+				if (pre != "" && substr(a[k], 1, length(pre)) == pre)
+					a[k] = substr(a[k], length(pre) + 1)
+				sub(/\/$/, "", a[k])
+			}
+			for (k = 2; k <= n; k++)
+				for (j = k; j > 1 && a[j - 1] > a[j]; j--) {
+					t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+				}
+			f = out i
+			printf "" > f
+			for (k = 1; k <= n; k++)
+				if (a[k] != "" && (k == 1 || a[k] != a[k - 1]))
+					print a[k] > f
+			close(f)
+			n = 0
+		}
+		$0 != end { a[++n] = $0; next }
+		i < nlines { flush(); i++ }
+	' "$@"
 }
 
 # What SHELL offers for LINE, as offers_each gives it.
@@ -75,7 +105,9 @@ check_offers() {
 	wait
 	for shell in bash bash-completion zsh fish; do
 		for i in "${!OFFER_LINES[@]}"; do
-			got=$(cat "$T/offers.$shell.$i" 2>/dev/null || echo "(no answer)")
+			got="(no answer)"
+			[[ ! -e $T/offers.$shell.$i ]] || IFS= read -r -d '' got <"$T/offers.$shell.$i" || true
+			got=${got%$'\n'}
 			want=${OFFER_WANTS[i]}
 			[[ $got == "$want" ]] ||
 				bad+=$'\n'"$shell offers for '${OFFER_LINES[i]}': ${got//$'\n'/ } (want: ${want//$'\n'/ })"

@@ -14,28 +14,109 @@ setup() {
 # The options every command gets from popt's POPT_AUTOHELP.
 COMMON_OPTS=$'--help\n--usage\n-?'
 
-# Fail, listing the differences, unless the sorted sets $2 and $3 (one
-# item a line) are equal; $1 names them: "peek: man page".
+# Every completion one_source needs, from one process per shell for the
+# whole file (a zsh on a pseudo-terminal costs seconds to start): what bash,
+# zsh and fish offer after "mmtool CMD -" and bash after "mmtool CMD --",
+# for each CMD ("global" for none), and after "mmtool ", one file each in
+# $BATS_FILE_TMPDIR/driven, named SHELL.CMD.- or SHELL.commands.
+setup_file() {
+	load test_helper/complete
+	local d=$BATS_FILE_TMPDIR/driven k w lines=() dashes=() names=()
+	# An empty folder: "mmtool " is to offer the commands and no file.
+	mkdir -p "$d/cwd"
+	for k in global peek poke grep flush info cmp replace; do
+		w="mmtool "
+		[[ $k == global ]] || w+="$k "
+		lines+=("$w-")
+		dashes+=("$w--")
+		names+=("$k.-")
+	done
+	(
+		cd "$d/cwd" || exit
+		complete_bash_many alone "${lines[@]}" "${dashes[@]}" "mmtool " |
+			split_offers "$d/bash." "${names[@]}" "${names[@]/%-/--}" commands
+		complete_zsh_many "" "${lines[@]}" "mmtool " |
+			split_offers "$d/zsh." "${names[@]}" commands
+		complete_fish_many "${lines[@]}" "mmtool " |
+			split_offers "$d/fish." "${names[@]}" commands
+	)
+}
+
+# Split a *_many driver's output on stdin at each $OFFERS_END line into the
+# files PREFIX+NAME, one for each NAME in order (empty when nothing came).
+split_offers() {
+	local prefix=$1
+	shift
+	awk -v end="$OFFERS_END" -v prefix="$prefix" '
+		BEGIN {
+			for (i = 2; i < ARGC; i++) {
+				name[i - 1] = prefix ARGV[i]
+				printf "" > name[i - 1]
+			}
+			ARGC = 1
+			i = 1
+		}
+		$0 == end { i++; next }
+		i in name { print > name[i] }
+	' - "$@"
+}
+
+# What SHELL offered for the file's key KEY (as setup_file names them),
+# sorted as complete_SHELL sorts (zsh's without repeats), in the variable
+# named $3.
+driven() {
+	local -n into=$3
+	local unique=
+	[[ $1 != zsh ]] || unique=-u
+	into=$(LC_ALL=C sort $unique "$BATS_FILE_TMPDIR/driven/$1.$2")
+}
+
+# Fail, listing the differences, unless the sets $2 and $3 (one item a
+# line; empty lines and repeats do not count) are equal; $1 names them:
+# "peek: man page".  One awk, no subshell.
 same_set() {
-	local extra missing
-	extra=$(LC_ALL=C comm -13 <(union "$2") <(union "$3"))
-	missing=$(LC_ALL=C comm -23 <(union "$2") <(union "$3"))
-	if [[ -n $extra || -n $missing ]]; then
-		echo "$1: missing: ${missing//$'\n'/ }; not in --help: ${extra//$'\n'/ }"
-		return 1
-	fi
+	WANT=$2 GOT=$3 LC_ALL=C awk -v what="$1" '
+		function add(text, set,   n, a, i) {
+			n = split(text, a, "\n")
+			for (i = 1; i <= n; i++)
+				if (a[i] != "")
+					set[a[i]] = 1
+		}
+		# The members of x that are not in y, sorted, each after a blank.
+		function only(x, y,   k, n, a, i, j, t, out) {
+			n = 0
+			for (k in x)
+				if (!(k in y))
+					a[++n] = k
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+					t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+				}
+			for (i = 1; i <= n; i++)
+				out = out " " a[i]
+			return out
+		}
+		BEGIN {
+			add(ENVIRON["WANT"], want)
+			add(ENVIRON["GOT"], got)
+			missing = only(want, got)
+			extra = only(got, want)
+			if (missing == "" && extra == "")
+				exit 0
+			print what ": missing:" missing "; not in --help:" extra
+			exit 1
+		}'
 }
 
 union() { printf '%s\n' "$@" | sed '/^$/d' | LC_ALL=C sort -u; }
 
-# Long options only.
-longs() { grep -e '^--' || true; }
-
 # Compare the options of command $1 ("" for the global ones) in --help, the
 # man page (its option list and its SYNOPSIS) and the completions of bash,
-# zsh and fish.
+# zsh and fish (from setup_file).  Lists are joined with newlines, not
+# sorted: same_set compares them as sets.
 one_source() {
-	local cmd=$1 want got bad=0 words
+	local cmd=$1 key=${1:-global} opts want got syn bad=0 zq=$'\n-\\?\n'
+	local -a longs
 
 	if [[ -n $cmd ]]; then
 		run mmtool "$cmd" --help
@@ -43,37 +124,41 @@ one_source() {
 		run mmtool --help
 	fi
 	assert_success
-	want=$(help_opts <<<"$output")
-	[[ -n $want ]] || fail "no options found in 'mmtool $cmd --help'"
-	words="mmtool ${cmd:+$cmd }-"
+	opts=$(help_opts <<<"$output")
+	[[ -n $opts ]] || fail "no options found in 'mmtool $cmd --help'"
 
 	if [[ -n $cmd ]]; then
 		# -h is --help in every command but grep (the man page says it once).
-		[[ $cmd == grep ]] || want=$(union "$want" "-?")
-		got=$(union "$(man_opts "$cmd")" "$COMMON_OPTS" "$([[ $cmd == grep ]] || echo -h)")
+		want=$opts
+		[[ $cmd == grep ]] || want+=$'\n-?'
+		got=$(man_opts "$cmd")$'\n'$COMMON_OPTS
+		[[ $cmd == grep ]] || got+=$'\n-h'
 	else
 		# The global options, then those every command has.
-		got=$(union "$(man_opts "")")
-		want=$(union "$want" "$COMMON_OPTS")
+		got=$(man_opts "")
+		want=$opts$'\n'$COMMON_OPTS
 	fi
 	same_set "${cmd:-global}: man page" "$want" "$got" || bad=1
-	same_set "${cmd:-global}: man page SYNOPSIS" \
-		"$(help_synopsis_opts <<<"$output" | { [[ $cmd == @(|grep) ]] && cat || grep -vx -e -h || true; })" \
-		"$(synopsis_opts "$cmd")" || bad=1
-	[[ -n $cmd ]] || want=$(help_opts <<<"$output")
+	syn=$'\n'$(help_synopsis_opts <<<"$output")$'\n'
+	[[ $cmd == @(|grep) ]] || syn=${syn//$'\n-h\n'/$'\n'}
+	same_set "${cmd:-global}: man page SYNOPSIS" "$syn" "$(synopsis_opts "$cmd")" || bad=1
+	[[ -n $cmd ]] || want=$opts
 
 	# bash leaves out "-?": it is a glob character on a command line.
-	got=$(complete_bash "$words")
-	[[ -n $cmd ]] && got=$(union "$got" "-?")
+	driven bash "$key.-" got
+	[[ -n $cmd ]] && got+=$'\n-?'
 	same_set "${cmd:-global}: bash" "$want" "$got" || bad=1
-	got=$(complete_zsh "$words" | sed 's/^-\\?$/-?/')
+	driven zsh "$key.-" got
+	got=$'\n'$got$'\n'
+	got=${got//"$zq"/$'\n-?\n'}
 	same_set "${cmd:-global}: zsh" "$want" "$got" || bad=1
-	got=$(complete_fish "$words")
+	driven fish "$key.-" got
 	same_set "${cmd:-global}: fish" "$want" "$got" || bad=1
 
 	# And the long options alone, which is how most people type them.
-	got=$(complete_bash "mmtool ${cmd:+$cmd }--")
-	same_set "${cmd:-global}: bash --" "$(longs <<<"$want")" "$got" || bad=1
+	mapfile -t longs <<<"$want"
+	driven bash "$key.--" got
+	same_set "${cmd:-global}: bash --" "$(printf '%s\n' "${longs[@]/#-[^-]*/}")" "$got" || bad=1
 	return $bad
 }
 
@@ -222,7 +307,9 @@ one_source() {
 	assert_success
 	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$output" | LC_ALL=C sort)
 	cmds=$(union "$cmds" help)
-	assert_equal "$(complete_bash 'mmtool ')" "$cmds"
-	assert_equal "$(complete_zsh 'mmtool ')" "$cmds"
-	assert_equal "$(complete_fish 'mmtool ')" "$cmds"
+	local got shell
+	for shell in bash zsh fish; do
+		driven $shell commands got
+		assert_equal "$got" "$cmds"
+	done
 }

@@ -41,6 +41,32 @@ make_files() {
 	cp "$BATS_FILE_TMPDIR"/files/* "$T"/
 }
 
+# same for many cases at once: each case_next NAME gives the files $O (for
+# ours) and $H (for the oracle's) of a new case; same_all compares every
+# case with one diff -r and fails naming each case that differs, with the
+# first lines of its difference.  (One cmp a case was most of the cost.)
+CASES=()
+case_next() {
+	[ ${#CASES[@]} -gt 0 ] || mkdir "$T/ours.d" "$T/theirs.d"
+	CASES+=("$1")
+	O=$T/ours.d/${#CASES[@]}
+	H=$T/theirs.d/${#CASES[@]}
+}
+
+same_all() {
+	local line n bad=0
+	[ ${#CASES[@]} -gt 0 ] || fail "same_all: no cases"
+	while IFS= read -r line; do
+		bad=1
+		n=${line#Files "$T"/ours.d/}
+		n=${n%% *}
+		echo "differs: ${CASES[n - 1]:-$line}" >&2
+		diff "$T/ours.d/$n" "$T/theirs.d/$n" | head -5 >&2
+	done < <(diff -rq "$T/ours.d" "$T/theirs.d" 2>&1)
+	[ "$(ls "$T/ours.d" | wc -l)" -eq ${#CASES[@]} ] || bad=1
+	return $bad
+}
+
 # Compare a command's output with an oracle's, showing the first difference.
 same() {
 	local name=$1; shift
@@ -55,11 +81,12 @@ same() {
 	make_files
 	for s in $SIZES; do
 		while read -r o l; do
-			mmtool peek "$T/r$s" "$o" "$l" > "$T/ours"
-			xxd -s "$o" -l "$l" "$T/r$s" > "$T/theirs"
-			same "size $s off $o len $l"
+			case_next "size $s off $o len $l"
+			mmtool peek "$T/r$s" "$o" "$l" > "$O"
+			xxd -s "$o" -l "$l" "$T/r$s" > "$H"
 		done < <(pairs "$s")
 	done
+	same_all
 }
 
 @test "peek: default prints the whole file as xxd does" {
@@ -113,14 +140,15 @@ same() {
 	for f in $(reps "r0 r17 r4097 r1048579 zeros z48" "r0 r1 r15 r16 r17 r4095 r4096 r4097 r1048579 zeros z4096 z48"); do
 		s=$(stat -c %s "$T/$f")
 		while read -r o l; do
-			mmtool peek -f canonical "$T/$f" "$o" "$l" > "$T/ours"
-			hexdump -C -s "$o" -n "$l" "$T/$f" > "$T/theirs"
-			same "canonical $f $o $l"
-			mmtool peek -v -f canonical "$T/$f" "$o" "$l" > "$T/ours"
-			hexdump -v -C -s "$o" -n "$l" "$T/$f" > "$T/theirs"
-			same "canonical -v $f $o $l"
+			case_next "canonical $f $o $l"
+			mmtool peek -f canonical "$T/$f" "$o" "$l" > "$O"
+			hexdump -C -s "$o" -n "$l" "$T/$f" > "$H"
+			case_next "canonical -v $f $o $l"
+			mmtool peek -v -f canonical "$T/$f" "$o" "$l" > "$O"
+			hexdump -v -C -s "$o" -n "$l" "$T/$f" > "$H"
 		done < <(pairs "$s")
 	done
+	same_all
 }
 
 @test "peek: canonical without LENGTH matches hexdump -C -s, also at the end" {
@@ -139,16 +167,17 @@ same() {
 	make_files
 	for s in $SIZES; do
 		while read -r o l; do
-			mmtool peek -f hex "$T/r$s" "$o" "$l" > "$T/ours"
-			xxd -p -s "$o" -l "$l" "$T/r$s" > "$T/theirs"
-			same "hex $s $o $l"
+			case_next "hex $s $o $l"
+			mmtool peek -f hex "$T/r$s" "$o" "$l" > "$O"
+			xxd -p -s "$o" -l "$l" "$T/r$s" > "$H"
 		done < <(pairs "$s")
 	done
 	for c in 1 7 16 30 31 256; do
-		mmtool peek -f hex -c "$c" "$T/r4097" > "$T/ours"
-		xxd -p -c "$c" "$T/r4097" > "$T/theirs"
-		same "hex -c $c"
+		case_next "hex -c $c"
+		mmtool peek -f hex -c "$c" "$T/r4097" > "$O"
+		xxd -p -c "$c" "$T/r4097" > "$H"
 	done
+	same_all
 }
 
 @test "peek: c is byte-identical to xxd -i of standard input, also with -c and -u" {
@@ -451,6 +480,13 @@ xxd_same() {
 	same "$*"
 }
 
+# xxd_same as a case of same_all.
+xxd_case() {
+	case_next "$*"
+	mmtool peek "$@" > "$O"
+	xxd "$@" > "$H"
+}
+
 # Line widths to try: the edges, the defaults, and two random ones.
 sample_cols() { echo 1 2 3 6 8 16 17 255 256 $((RANDOM % 256 + 1)) $((RANDOM % 256 + 1)); }
 
@@ -467,10 +503,11 @@ sample_cols() { echo 1 2 3 6 8 16 17 255 256 $((RANDOM % 256 + 1)) $((RANDOM % 2
 	head -c 300 /dev/zero >> "$T/f"
 	for c in $(sample_cols); do
 		for g in 0 1 2 3 $((c + 1 > 256 ? 256 : c + 1)) $((RANDOM % c + 1)); do
-			xxd_same -b -c "$c" -g "$g" -s 3 -l 1200 "$T/f"
+			xxd_case -b -c "$c" -g "$g" -s 3 -l 1200 "$T/f"
 		done
 	done
-	xxd_same -b -a -u "$T/f"
+	xxd_case -b -a -u "$T/f"
+	same_all
 }
 
 @test "peek: -e matches xxd -e at the sizes that matter" {
@@ -486,10 +523,11 @@ sample_cols() { echo 1 2 3 6 8 16 17 255 256 $((RANDOM % 256 + 1)) $((RANDOM % 2
 	for c in $(sample_cols); do
 		for g in 0 1 2 4 8 16 32 64 128 256 $((c + 1)); do
 			[ "$g" -le "$c" ] || { [ "$g" -eq $((c + 1)) ] && [ "$g" -le 256 ]; } || continue
-			xxd_same -e -c "$c" -g "$g" -s 1 -l 555 "$T/f"
+			xxd_case -e -c "$c" -g "$g" -s 1 -l 555 "$T/f"
 		done
 	done
-	xxd_same -e -u -a "$T/f"
+	xxd_case -e -u -a "$T/f"
+	same_all
 }
 
 @test "peek: -e refuses a group that is not a power of 2, as xxd does" {
@@ -516,9 +554,10 @@ sample_cols() { echo 1 2 3 6 8 16 17 255 256 $((RANDOM % 256 + 1)) $((RANDOM % 2
 	for s in 0 1 15 16 17 4095 4097; do
 		randfile "$T/r$s" "$s"
 		for c in $(sample_cols); do
-			xxd_same -c "$c" -g $((RANDOM % 9)) "$T/r$s"
+			xxd_case -c "$c" -g $((RANDOM % 9)) "$T/r$s"
 		done
 	done
+	same_all
 }
 
 @test "peek: -i FILE prints the declaration and NAME_len as xxd -i FILE" {

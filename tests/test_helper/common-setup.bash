@@ -13,8 +13,9 @@ _common_setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
-# sha256 of a file, to show that a failed command left it untouched.
-sum() { sha256sum "$1" | cut -d' ' -f1; }
+# sha256 of a file (as "HASH  -"), to show that a failed command left it
+# untouched: one process, no cut.
+sum() { sha256sum < "$1"; }
 
 # A file of N random bytes (reproducible per name within one test).
 randfile() { head -c "$2" /dev/urandom > "$1"; }

@@ -81,6 +81,7 @@ complete_fish() { complete_one complete_fish_many "$1"; }
 complete_zsh_many() {
 	local dir=${BATS_FILE_TMPDIR:-$BATS_TEST_TMPDIR}/zsh.$$.$RANDOM
 	mkdir -p "$dir"
+	mkfifo "$dir/done"
 	printf '%s\n' "$1" >"$dir/styles.zsh"
 	shift
 	# Sourced by the interactive zsh (typed text would trip over TABs).
@@ -121,23 +122,22 @@ complete_zsh_many() {
 	MMTOOL_ZDUMP=${BATS_FILE_TMPDIR:-$BATS_TEST_TMPDIR}/zcompdump \
 	zsh -f -c '
 		zmodload zsh/zpty || exit 3
+		# The widget writes a line to the fifo "done" after each TAB; held
+		# open here for reading and writing, so that neither side blocks
+		# in open and each wait is one read (no polling, no sleep forks).
+		exec {fd}<>$MMTOOL_ZOUT/done
 		zpty z TERM=dumb zsh -f -i
 		zpty -w z ". ${(q)MMTOOL_ZOUT}/init.zsh"
-		integer n=0 i
-		local -a done
+		integer n=0 ok=1
+		local ack
 		for line; do
 			(( n++ ))
 			zpty -w -n z "$line"$'\''\t'\''
-			for i in {1..1500}; do
-				[[ -e $MMTOOL_ZOUT/done ]] && done=(${(f)"$(<$MMTOOL_ZOUT/done)"}) &&
-					(( $#done >= n )) && break
-				sleep 0.02
-			done
-			(( i < 1500 )) || break
+			read -t 30 -u $fd ack || { ok=0; break; }
 		done
 		zpty -d z
 		[[ -s $MMTOOL_ZOUT/stderr ]] && cat $MMTOOL_ZOUT/stderr >&2
-		(( i < 1500 )) || { print -u2 "zsh: the completion of line $n did not finish"; exit 4; }
+		(( ok )) || { print -u2 "zsh: the completion of line $n did not finish"; exit 4; }
 		[[ -e $MMTOOL_ZOUT/hits ]] && cat $MMTOOL_ZOUT/hits
 		exit 0
 	' complete_zsh "$@"
