@@ -332,24 +332,24 @@ for t in sys.argv[1:]:
 @test "peek, grep and cmp wait for a FIFO's writer as cat does" {
 	mkfifo "$T/fifo"
 	# No writer: both still wait when timeout stops them.
-	run -124 timeout 1 cat "$T/fifo"
-	run -124 timeout 1 mmtool peek "$T/fifo"
+	run -124 timeout 0.3 cat "$T/fifo"
+	run -124 timeout 0.3 mmtool peek "$T/fifo"
 	# A writer that comes after the reader: its bytes are read, not an
 	# empty FIFO.
-	(sleep 0.5; printf 'xxhello' > "$T/fifo") &
+	(sleep 0.2; printf 'xxhello' > "$T/fifo") &
 	run -0 timeout 10 mmtool peek -f raw "$T/fifo"
 	wait
 	assert_output "xxhello"
-	(sleep 0.5; printf 'xxhello' > "$T/fifo") &
+	(sleep 0.2; printf 'xxhello' > "$T/fifo") &
 	run -0 timeout 10 mmtool grep hello "$T/fifo"
 	wait
 	assert_output "2"
 	printf 'xxhello' > "$T/same"
-	(sleep 0.5; printf 'xxhello' > "$T/fifo") &
+	(sleep 0.2; printf 'xxhello' > "$T/fifo") &
 	run -0 timeout 10 mmtool cmp "$T/fifo" "$T/same"
 	wait
 	# A writer that comes and goes without writing: empty, as for cat.
-	(sleep 0.5; : > "$T/fifo") &
+	(sleep 0.2; : > "$T/fifo") &
 	run -0 timeout 10 mmtool peek "$T/fifo"
 	wait
 	assert_output ""
