@@ -386,8 +386,8 @@ static int map_skip(int fd, uint64_t off, unsigned char *buf, size_t cap)
  * starting with the last `keep` bytes of the one before.  A file is read
  * with pread(2), so that several walks can share its descriptor; a stream
  * with read(2), skipped up to `off` first.  A stream that ends early ends
- * the walk, as it ends cat; a file that does shrank (MAP_ETRUNC), as when
- * mapped.
+ * the walk, as it ends cat; a file that ends early shrank (MAP_ETRUNC), as
+ * when mapped.
  */
 static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 			 size_t keep, map_chunk_fn fn, void *ctx)
