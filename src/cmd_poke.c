@@ -2,7 +2,7 @@
  * mmtool poke [OPTIONS] FILE OFFSET DATA...
  * mmtool poke [OPTIONS] --patch PATCH FILE
  *
- * Write bytes over the bytes at OFFSET through a MAP_SHARED mapping.  All
+ * Write bytes over the bytes at OFFSET, in place (edit.c: pwrite(2)).  All
  * arguments are parsed and every check is made (range, --expect, the file
  * size limit, disk space, the --undo file) before the first byte of FILE
  * changes; after any failure the file is as it was (its size too, and a
@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -180,7 +179,7 @@ static int poke_open(const struct poke_opts *po, struct poke_job *j)
 
 	if (!strcmp(path, "-"))
 		return mm_error("poke", path,
-				"cannot write to standard input: poke writes through a mapping of a file");
+				"cannot write to standard input: poke writes in place, into a file");
 	rc = wfile_open(&j->f, path, po->dry_run ? WFILE_READ : WFILE_WRITE, 0, NULL);
 	if (rc == -ENOENT && po->create && !po->dry_run) {
 		rc = wfile_open(&j->f, path, WFILE_CREATE, 0, NULL);
@@ -201,7 +200,7 @@ static int poke_open(const struct poke_opts *po, struct poke_job *j)
 		return mm_error("poke", path, "%s", strerror(-rc));
 	if (!S_ISREG(j->f.mode) && !S_ISBLK(j->f.mode))
 		return mm_error("poke", path,
-				"not a regular file: poke writes only through a mapping");
+				"not a regular file: poke writes in place, only into files and block devices");
 	return 0;
 }
 
@@ -227,7 +226,6 @@ static int poke_plan(const struct poke_opts *po, struct poke_job *j,
 		     uint64_t size_arg)
 {
 	const char *path = j->path;
-	struct rlimit rl;
 
 	for (size_t i = 0; i < j->nedits; i++) {
 		uint64_t span = edit_span(&j->edits[i]), off = j->edits[i].off;
@@ -252,19 +250,14 @@ static int poke_plan(const struct poke_opts *po, struct poke_job *j,
 	}
 	if (j->newsize > j->f.size && !S_ISREG(j->f.mode))
 		return mm_error("poke", path, "a device cannot grow");
-	/* Checked here, so that a limit is an error and never SIGXFSZ midway. */
-	if (j->newsize > j->f.size && getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY && j->newsize > rl.rlim_cur)
-		return mm_error("poke", path,
-				"growing the file to %llu bytes passes the file size limit (ulimit -f: %llu bytes); nothing was written",
-				(unsigned long long)j->newsize, (unsigned long long)rl.rlim_cur);
-	return 0;
+	/* Checked here, so that a limit is an error and never EFBIG midway. */
+	return commit_check_limit("poke", path, j->f.size, j->newsize, j->end);
 }
 
 /* A failure while the edits were being written. */
 static int poke_write_error(struct poke_job *j, int rc)
 {
-	return commit_write_error("poke", j->path, j->f.fd, j->newsize, rc);
+	return commit_write_error("poke", j->path, rc);
 }
 
 /*
@@ -357,7 +350,7 @@ static int poke_write(const struct poke_opts *po, struct poke_job *j)
 				(unsigned long long)j->newsize, strerror(-rc));
 	}
 	j->writing = 1;
-	if ((rc = edit_apply(&j->f, j->edits, &j->plan, po->sync)) ||
+	if ((rc = edit_apply(&j->f, j->edits, &j->plan)) ||
 	    (po->sync && fdatasync(j->f.fd) < 0 && (rc = -errno))) {
 		if (vfd >= 0)
 			close(vfd);

@@ -302,7 +302,7 @@ static int rep_job(void *ctx, size_t job, void *slot)
 	if (rc)
 		return rep_fail(s, "", strerror(-rc));
 	if (!S_ISREG(s->f.mode) && !S_ISBLK(s->f.mode))
-		return rep_fail(s, "", "not a regular file: replace writes only through a mapping");
+		return rep_fail(s, "", "not a regular file: replace writes in place, only into files and block devices");
 	if (r->o.lock && flock(s->f.fd, r->o.dry_run ? LOCK_SH : LOCK_EX) < 0)
 		return rep_fail(s, "flock: ", strerror(errno));
 	if ((rc = map_refresh(&s->f)))
@@ -339,8 +339,9 @@ static int rep_write(struct rep *r, const char *path, struct rep_slot *s)
 	if (edit_plan_make(s->plan.e, s->plan.n, &p))
 		return mm_error("replace", path, "%s; nothing was written", strerror(ENOMEM));
 	commit_hold_signals(&hold);
-	rc = edit_reserve(&s->f, &p);
-	if (rc)
+	rc = p.nrun ? commit_check_limit("replace", path, s->f.size, s->f.size,
+					 p.run[p.nrun - 1].hi) : 0;
+	if (!rc && (rc = edit_reserve(&s->f, &p)))
 		rc = mm_error("replace", path, "cannot reserve space for the write: %s; nothing was written",
 			      strerror(-rc));
 	if (!rc && r->o.undo &&
@@ -348,11 +349,11 @@ static int rep_write(struct rep *r, const char *path, struct rep_slot *s)
 		rc = commit_undo_write("replace", r->o.undo, path, &s->f, s->plan.e, s->plan.n, &p);
 	if (!rc && !commit_interrupted(&hold)) {
 		wrote = 1;
-		rc = edit_apply(&s->f, s->plan.e, &p, r->o.sync);
+		rc = edit_apply(&s->f, s->plan.e, &p);
 		if (!rc && r->o.sync && fdatasync(s->f.fd) < 0)
 			rc = -errno;
 		if (rc)
-			rc = commit_write_error("replace", path, s->f.fd, s->f.size, rc);
+			rc = commit_write_error("replace", path, rc);
 	}
 	commit_release(&hold, "replace", path, rc, wrote);
 	edit_plan_free(&p);

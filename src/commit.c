@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "commit.h"
@@ -60,15 +61,26 @@ void commit_release(struct commit_hold *h, const char *cmd, const char *path,
 		raise(sig);
 }
 
-int commit_write_error(const char *cmd, const char *path, int fd, uint64_t size,
-		       int rc)
+int commit_check_limit(const char *cmd, const char *path, uint64_t size,
+		       uint64_t newsize, uint64_t end)
 {
-	struct stat st;
+	struct rlimit rl;
 
-	if (rc == MAP_ETRUNC && fstat(fd, &st) == 0 && (uint64_t)st.st_size >= size)
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 0;
+	if (newsize > size && newsize > rl.rlim_cur)
 		return mm_error(cmd, path,
-				"the file system failed a write through the mapping (a full disk or an I/O error): "
-				"part of the edits may be written (a patch saved with --undo puts the old bytes back)");
+				"growing the file to %llu bytes passes the file size limit (ulimit -f: %llu bytes); nothing was written",
+				(unsigned long long)newsize, (unsigned long long)rl.rlim_cur);
+	if (end > rl.rlim_cur)
+		return mm_error(cmd, path,
+				"writing up to byte %llu passes the file size limit (ulimit -f: %llu bytes); nothing was written",
+				(unsigned long long)end, (unsigned long long)rl.rlim_cur);
+	return 0;
+}
+
+int commit_write_error(const char *cmd, const char *path, int rc)
+{
 	if (rc == MAP_ETRUNC || rc == -EFAULT)
 		return cmd_map_error(cmd, path, rc);
 	return mm_error(cmd, path,

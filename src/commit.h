@@ -37,13 +37,19 @@ void commit_release(struct commit_hold *h, const char *cmd, const char *path,
 		    int rc, int wrote);
 
 /*
- * Report rc, a failure of edit_apply (or of the sync after it) on the
- * target open on fd, which should be `size` bytes long: a SIGBUS with the
- * file still that long is the file system failing a write (a full disk or
- * an I/O error), not a file cut short.  Returns MM_EXIT_ERROR.
+ * Before anything is written: pwrite(2) refuses bytes past the file size
+ * limit (ulimit -f) even inside the file, so the edits, which end at
+ * `end`, and the size the file grows to from `size` to `newsize`, must
+ * lie within it.  0, or one error line and MM_EXIT_ERROR.
  */
-int commit_write_error(const char *cmd, const char *path, int fd, uint64_t size,
-		       int rc);
+int commit_check_limit(const char *cmd, const char *path, uint64_t size,
+		       uint64_t newsize, uint64_t end);
+
+/*
+ * Report rc, a failure of edit_apply (or of the sync after it).  Returns
+ * MM_EXIT_ERROR.
+ */
+int commit_write_error(const char *cmd, const char *path, int rc);
 
 /*
  * Whether `undo` may be written as the undo file of the target open on fd

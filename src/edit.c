@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "edit.h"
@@ -139,29 +138,11 @@ static size_t edit_stretch(const struct edit_plan *p, size_t r, uint64_t gap,
 #define EDIT_RESERVE_CHUNK ((size_t)1 << 20)
 
 /*
- * [*lo, *hi) widened to the pages that hold it, but not past the end of
- * the file or of the write: a write through a mapping makes the kernel
- * find blocks for the whole page (block_page_mkwrite), so where blocks
- * are smaller than pages (a 1 KiB ext2 or ext4) reserving only the bytes
- * written leaves the rest of the page a hole, and a full disk a SIGBUS.
- */
-static void edit_page_span(const struct map_file *f, uint64_t *lo, uint64_t *hi)
-{
-	uint64_t page = map_page_size(), top = *hi > f->size ? *hi : f->size;
-
-	*lo &= ~(page - 1);
-	*hi = *hi > top - (top % page) ? top : (*hi + page - 1) & ~(page - 1);
-}
-
-/*
  * Where fallocate(2) is missing (ext2, many FUSE and NFS mounts), reserve
  * by writing with pwrite(2), which reports a full disk as an error: over
  * the runs, the bytes they hold now (a hole reads as zeros, so holes get
  * blocks and no byte reads differently), and zeros past the end of the
- * file.  Only the pages that hold the runs are written (edit_page_span):
- * the runs are about to be overwritten anyway, and the rest of each page
- * gets back the bytes it holds.  On failure the file is cut back to its
- * size.
+ * file.  On failure the file is cut back to its size.
  */
 static int edit_reserve_by_writing(struct map_file *f, const struct edit_plan *p)
 {
@@ -174,7 +155,6 @@ static int edit_reserve_by_writing(struct map_file *f, const struct edit_plan *p
 		uint64_t lo, hi;
 
 		r = edit_stretch(p, r, 0, &lo, &hi);
-		edit_page_span(f, &lo, &hi);
 		for (uint64_t pos = lo; pos < hi && !rc;) {
 			size_t len = hi - pos < EDIT_RESERVE_CHUNK ? (size_t)(hi - pos)
 				: EDIT_RESERVE_CHUNK;
@@ -213,7 +193,6 @@ int edit_reserve(struct map_file *f, const struct edit_plan *p)
 		int first = r == 0;
 
 		r = edit_stretch(p, r, EDIT_RESERVE_GAP, &lo, &hi);
-		edit_page_span(f, &lo, &hi);
 		if (fallocate(f->fd, FALLOC_FL_KEEP_SIZE, (off_t)lo, (off_t)(hi - lo)) == 0)
 			continue;
 		/* Only the first call can find fallocate missing: nothing is reserved yet. */
@@ -222,68 +201,6 @@ int edit_reserve(struct map_file *f, const struct edit_plan *p)
 		rc = -errno;
 	}
 	return rc;
-}
-
-/*
- * How far a window opened at run r's start reaches: over the runs after it
- * while they fit in MAP_WINDOW.  The window is no bigger than the writes,
- * so a 5-byte poke maps one page.
- */
-static uint64_t edit_reach(const struct edit_plan *p, size_t r, uint64_t cut)
-{
-	uint64_t lo = p->run[r].lo, hi = p->run[r].hi;
-
-	for (size_t k = r + 1; k < p->nrun && p->run[k].hi - lo <= MAP_WINDOW; k++)
-		hi = p->run[k].hi;
-	if (hi > cut)
-		hi = cut;
-	return hi > lo + MAP_WINDOW ? lo + MAP_WINDOW : hi;
-}
-
-/* The file offset of the view's first page. */
-static uint64_t edit_view_start(const struct map_view *v)
-{
-	return v->off - (uint64_t)(v->p - (unsigned char *)v->base);
-}
-
-static int edit_covers(const struct map_view *v, uint64_t lo, uint64_t hi)
-{
-	return v->base && lo >= v->off && hi <= v->off + v->len;
-}
-
-/*
- * Fault in, writable, the pages of the runs from r on that lie in the view,
- * with one MADV_POPULATE_WRITE per stretch of touching pages instead of a
- * write fault per page (a write fault maps one page).  Only a hint: where
- * it fails (an old kernel, a file cut short) the copy faults the pages in
- * itself, under the guard.  Reading needs no such help: a read fault maps
- * the cached pages around it too (the kernel's fault-around), and a
- * madvise per stretch of a scattered patch costs more than those faults.
- */
-static void edit_prefault(const struct map_view *v, const struct edit_plan *p,
-			  size_t r)
-{
-	uint64_t page = map_page_size(), base = edit_view_start(v);
-	uint64_t lo = 0, hi = 0;
-
-	for (;; r++) {
-		int last = r >= p->nrun || !edit_covers(v, p->run[r].lo, p->run[r].hi);
-		uint64_t a = last ? 0 : p->run[r].lo & ~(page - 1);
-
-		if (hi && (last || a > hi)) {
-			if (madvise((unsigned char *)v->base + (lo - base), hi - lo,
-				    MADV_POPULATE_WRITE) < 0 && errno == EINVAL)
-				return;
-			hi = 0;
-		}
-		if (last)
-			return;
-		if (!hi)
-			lo = a;
-		hi = (p->run[r].hi + page - 1) & ~(page - 1);
-		if (hi > base + v->base_len)
-			hi = base + v->base_len;
-	}
 }
 
 /* Copy bytes [from, from + len) of what e writes to dst. */
@@ -302,145 +219,100 @@ static void edit_fill(unsigned char *dst, const struct edit *e, uint64_t from,
 	}
 }
 
-/* The window mapped now, and the next run to write. */
-struct edit_writer {
-	const struct edit *e;
-	const struct edit_plan *p;
-	struct map_view v;
-	size_t r;
-	uint64_t from, len;	/* a run bigger than a window: the piece */
-	size_t at;		/* and its edit */
-};
+/*
+ * The bytes one pwrite(2) puts at most: runs that touch one another (the
+ * lines of an edited dump) go out together, a longer run in pieces.
+ */
+#define EDIT_WRITE_MAX ((size_t)1 << 20)
 
 /*
- * Copy the runs, in file order, for as long as they lie inside the view;
- * under one map_guard per view, since arming the guard costs a system call
- * (sigsetjmp saves the signal mask) and a patch has 100,000 edits.
+ * Where the write (or read) starting at run r, offset lo, ends: at the end
+ * of run r and of the runs less than gap bytes after it, but at most
+ * EDIT_WRITE_MAX bytes on.  *next is the run after the last one it reaches.
  */
-static int edit_copy_runs(void *arg)
+static uint64_t edit_piece_end(const struct edit_plan *p, size_t r, uint64_t lo,
+			       uint64_t gap, size_t *next)
 {
-	struct edit_writer *w = arg;
+	uint64_t cap = lo + EDIT_WRITE_MAX, hi = p->run[r].hi;
 
-	for (; w->r < w->p->nrun; w->r++) {
-		const struct edit_run *r = &w->p->run[w->r];
+	for (r++; r < p->nrun && p->run[r].lo <= hi + gap && hi < cap; r++)
+		hi = p->run[r].hi;
+	*next = r;
+	return hi < cap ? hi : cap;
+}
 
-		if (!edit_covers(&w->v, r->lo, r->hi))
-			return 0;
-		for (size_t k = r->first; k < r->first + r->count; k++) {
-			const struct edit *x = &w->e[w->p->order[k]];
+/*
+ * Where the piece [.., hi) that ended at run next - 1 leaves off: *r and
+ * the offset the next piece starts at (a run cut at EDIT_WRITE_MAX goes on
+ * from hi).
+ */
+static uint64_t edit_piece_next(const struct edit_plan *p, size_t *r,
+				size_t next, uint64_t hi)
+{
+	*r = hi < p->run[next - 1].hi ? next - 1 : next;
+	if (*r >= p->nrun)
+		return 0;
+	return hi > p->run[*r].lo ? hi : p->run[*r].lo;
+}
 
-			edit_fill(w->v.p + (x->off - w->v.off), x, 0, edit_span(x));
+/* Fill buf with the bytes [lo, hi) of runs r .. next - 1, later edits last. */
+static void edit_gather(const struct edit *e, const struct edit_plan *p,
+			size_t r, size_t next, uint64_t lo, uint64_t hi,
+			unsigned char *buf)
+{
+	for (; r < next; r++)
+		for (size_t k = p->run[r].first; k < p->run[r].first + p->run[r].count; k++) {
+			const struct edit *x = &e[p->order[k]];
+			uint64_t a = x->off > lo ? x->off : lo;
+			uint64_t b = x->off + edit_span(x) < hi ? x->off + edit_span(x) : hi;
+
+			if (a < b)
+				edit_fill(buf + (a - lo), x, a - x->off, b - a);
 		}
+}
+
+/* pwrite(2) all n bytes at off: 0 or -errno (-EIO for a write of none). */
+static int edit_pwrite(int fd, const unsigned char *buf, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t put = pwrite(fd, buf, n, (off_t)off);
+
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put <= 0)
+			return put < 0 ? -errno : -EIO;
+		buf += put;
+		n -= (size_t)put;
+		off += (uint64_t)put;
 	}
 	return 0;
-}
-
-static int edit_copy_piece(void *arg)
-{
-	struct edit_writer *w = arg;
-	const struct edit *x = &w->e[w->at];
-
-	edit_fill(w->v.p + (x->off + w->from - w->v.off), x, w->from, w->len);
-	return 0;
-}
-
-/*
- * Map [lo, hi) writable, or less where the address space is short (ulimit
- * -v): halving down to [lo, need), the least the caller can write through.
- * The address space is the same before the first window and after it, so
- * a limit is met before any byte is written, never halfway.
- */
-static int edit_next_view(struct edit_writer *w, struct map_file *f, int sync,
-			  uint64_t lo, uint64_t hi, uint64_t need)
-{
-	int rc = w->v.base && sync ? map_view_sync(&w->v) : 0;
-
-	map_view_close(&w->v);
-	while (!rc) {
-		rc = map_view_open(f, lo, (size_t)(hi - lo), MAP_VIEW_WRITE, &w->v);
-		if (rc != -ENOMEM || hi <= need)
-			break;
-		hi = lo + (hi - lo) / 2 > need ? lo + (hi - lo) / 2 : need;
-		rc = 0;
-	}
-	return rc;
-}
-
-/*
- * A run longer than a window (a long --repeat, or a big overlapping
- * stretch): each of its edits in turn, a window at a time.
- */
-static int edit_apply_long(struct edit_writer *w, struct map_file *f, int sync)
-{
-	const struct edit_run *r = &w->p->run[w->r];
-	struct edit_plan one = { NULL, NULL, 1 };
-	int rc = 0;
-
-	for (size_t k = r->first; k < r->first + r->count && !rc; k++) {
-		const struct edit *x = &w->e[w->p->order[k]];
-		uint64_t span = edit_span(x);
-
-		w->at = w->p->order[k];
-		for (w->from = 0; w->from < span && !rc; w->from += w->len) {
-			struct edit_run piece;
-
-			w->len = span - w->from < MAP_WINDOW ? span - w->from : MAP_WINDOW;
-			piece = (struct edit_run){ x->off + w->from, x->off + w->from + w->len, 0, 0 };
-			one.run = &piece;
-			if (!edit_covers(&w->v, piece.lo, piece.hi) &&
-			    (rc = edit_next_view(w, f, sync, piece.lo, piece.hi,
-						 piece.lo + 1)))
-				break;
-			/* A shorter window than asked for: this piece is what it holds. */
-			if (!edit_covers(&w->v, piece.lo, piece.hi)) {
-				w->len = w->v.off + w->v.len - piece.lo;
-				piece.hi = piece.lo + w->len;
-			}
-			edit_prefault(&w->v, &one, 0);
-			rc = map_guard(w->v.base, w->v.base_len, edit_copy_piece, w);
-		}
-	}
-	w->r++;
-	return rc;
 }
 
 int edit_apply(struct map_file *f, const struct edit *e,
-	       const struct edit_plan *p, int sync)
+	       const struct edit_plan *p)
 {
-	struct edit_writer w = { .e = e, .p = p };
+	unsigned char *buf;
+	uint64_t lo;
+	size_t r = 0;
 	int rc = 0;
 
-	while (w.r < p->nrun && !rc) {
-		const struct edit_run *r = &p->run[w.r];
+	if (!p->nrun)
+		return 0;
+	if (!(buf = map_alloc_huge(EDIT_WRITE_MAX)))
+		return -ENOMEM;
+	for (lo = p->run[0].lo; r < p->nrun && !rc;) {
+		size_t next;
+		uint64_t hi = edit_piece_end(p, r, lo, 0, &next);
 
-		if (r->hi - r->lo > MAP_WINDOW) {
-			rc = edit_apply_long(&w, f, sync);
-			continue;
-		}
-		if (!edit_covers(&w.v, r->lo, r->hi)) {
-			if ((rc = edit_next_view(&w, f, sync, r->lo,
-						 edit_reach(p, w.r, UINT64_MAX), r->hi)))
-				break;
-			edit_prefault(&w.v, p, w.r);
-		}
-		rc = map_guard(w.v.base, w.v.base_len, edit_copy_runs, &w);
+		edit_gather(e, p, r, next, lo, hi, buf);
+		rc = edit_pwrite(f->fd, buf, (size_t)(hi - lo), lo);
+		lo = edit_piece_next(p, &r, next, hi);
 	}
-	if (!rc && w.v.base && sync)
-		rc = map_view_sync(&w.v);
-	map_view_close(&w.v);
-	return rc;
+	free(buf);
+	/* Another process that cut the file short made our writes extend it
+	 * again, with a hole before them: say so, as a mapping's SIGBUS would. */
+	return rc ? rc : map_still_holds(f, f->size);
 }
-
-/* What reading the old bytes needs: where each edit's bytes go in buf. */
-struct edit_reader {
-	const struct edit *e;
-	const struct edit_plan *p;
-	const uint64_t *at;
-	unsigned char *buf;
-	uint64_t size;
-	struct map_view v;
-	size_t r;
-};
 
 uint64_t edit_old_len(const struct map_file *f, const struct edit *e)
 {
@@ -451,94 +323,86 @@ uint64_t edit_old_len(const struct map_file *f, const struct edit *e)
 	return span < f->size - e->off ? span : f->size - e->off;
 }
 
-static int edit_read_runs(void *arg)
+/* pread(2) all n bytes at off: 0, -errno, or MAP_ETRUNC where the file ends first. */
+static int edit_pread(int fd, unsigned char *buf, size_t n, uint64_t off)
 {
-	struct edit_reader *rd = arg;
+	while (n) {
+		ssize_t got = pread(fd, buf, n, (off_t)off);
 
-	for (; rd->r < rd->p->nrun; rd->r++) {
-		const struct edit_run *r = &rd->p->run[rd->r];
-		uint64_t hi = r->hi < rd->size ? r->hi : rd->size;
-
-		if (r->lo >= rd->size)
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (!edit_covers(&rd->v, r->lo, hi))
-			return 0;
-		for (size_t k = r->first; k < r->first + r->count; k++) {
-			size_t i = rd->p->order[k];
-			uint64_t len = rd->e[i].off >= rd->size ? 0 : hi - rd->e[i].off;
-			uint64_t span = edit_span(&rd->e[i]);
-
-			memcpy(rd->buf + rd->at[i], rd->v.p + (rd->e[i].off - rd->v.off),
-			       (size_t)(span < len ? span : len));
-		}
+		if (got <= 0)
+			return got < 0 ? -errno : MAP_ETRUNC;
+		buf += got;
+		n -= (size_t)got;
+		off += (uint64_t)got;
 	}
 	return 0;
+}
+
+/* Copy the old bytes in [lo, hi), read into piece, of runs r .. next - 1 to buf. */
+static void edit_scatter(const struct map_file *f, const struct edit *e,
+			 const struct edit_plan *p, const uint64_t *at, size_t r,
+			 size_t next, uint64_t lo, uint64_t hi,
+			 const unsigned char *piece, unsigned char *buf)
+{
+	for (; r < next; r++)
+		for (size_t k = p->run[r].first; k < p->run[r].first + p->run[r].count; k++) {
+			size_t i = p->order[k];
+			uint64_t end = e[i].off + edit_old_len(f, &e[i]);
+			uint64_t a = e[i].off > lo ? e[i].off : lo, b = end < hi ? end : hi;
+
+			if (a < b)
+				memcpy(buf + at[i] + (a - e[i].off), piece + (a - lo), (size_t)(b - a));
+		}
 }
 
 int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
 		  const struct edit_plan *p, unsigned char *buf)
 {
-	struct edit_reader rd = { .e = e, .p = p, .buf = buf, .size = f->size };
-	uint64_t *at = malloc((n ? n : 1) * sizeof *at), sum = 0;
+	uint64_t *at = malloc((n ? n : 1) * sizeof *at), sum = 0, lo;
+	unsigned char *piece = map_alloc_huge(EDIT_WRITE_MAX);
+	size_t r = 0;
 	int rc = 0;
 
-	if (!at)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; at && i < n; i++) {
 		at[i] = sum;
 		sum += edit_old_len(f, &e[i]);
 	}
-	rd.at = at;
-	while (rd.r < p->nrun && !rc) {
-		const struct edit_run *r = &p->run[rd.r];
-		uint64_t hi = r->hi < f->size ? r->hi : f->size;
+	if (!at || !piece)
+		rc = -ENOMEM;
+	/* As edit_apply writes, in pieces of at most 1 MiB, but runs less than
+	 * a page apart in one piece: a system call costs about what copying a
+	 * page does. */
+	for (lo = p->nrun ? p->run[0].lo : 0; !rc && r < p->nrun && lo < f->size;) {
+		size_t next;
+		uint64_t hi = edit_piece_end(p, r, lo, map_page_size(), &next);
+		uint64_t top = hi < f->size ? hi : f->size;
 
-		if (r->lo >= f->size)
-			break;		/* the runs after it lie past the end too */
-		if (hi - r->lo > MAP_WINDOW) {
-			rc = -EINVAL;
-			break;
-		}
-		if (!edit_covers(&rd.v, r->lo, hi)) {
-			map_view_close(&rd.v);
-			if ((rc = map_view_open(f, r->lo, (size_t)(edit_reach(p, rd.r, f->size) - r->lo),
-						0, &rd.v)))
-				break;
-		}
-		rc = map_guard(rd.v.base, rd.v.base_len, edit_read_runs, &rd);
+		if (!(rc = edit_pread(f->fd, piece, (size_t)(top - lo), lo)))
+			edit_scatter(f, e, p, at, r, next, lo, top, piece, buf);
+		lo = edit_piece_next(p, &r, next, hi);
 	}
-	map_view_close(&rd.v);
+	free(piece);
 	free(at);
 	return rc;
-}
-
-struct edit_cmp {
-	const unsigned char *p, *want;
-	size_t len;
-};
-
-static int edit_cmp_bytes(void *arg)
-{
-	struct edit_cmp *c = arg;
-
-	return memcmp(c->p, c->want, c->len) == 0;
 }
 
 int edit_equal(struct map_file *f, uint64_t off, const unsigned char *want,
 	       size_t len)
 {
-	struct map_view v;
-	struct edit_cmp c;
+	unsigned char *have;
 	int rc;
 
 	if (off > f->size || len > f->size - off)
 		return 0;
 	if (len == 0)
 		return 1;
-	if ((rc = map_view_open(f, off, len, 0, &v)))
-		return rc;
-	c = (struct edit_cmp){ v.p, want, len };
-	rc = map_guard(v.base, v.base_len, edit_cmp_bytes, &c);
-	map_view_close(&v);
+	if (!(have = malloc(len)))
+		return -ENOMEM;
+	rc = edit_pread(f->fd, have, len, off);
+	if (!rc)
+		rc = memcmp(have, want, len) == 0;
+	free(have);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * edit: where mmtool writes bytes.  A list of edits (bytes at an offset,
- * repeated) is applied through MAP_SHARED windows of the file, under the
- * SIGBUS guard, after the blocks they need were reserved.  Knows nothing of
+ * repeated) is applied with pwrite(2), in file order, after the blocks
+ * they need were reserved.  Knows nothing of
  * the command line; returns 0 or a negative errno (MAP_ETRUNC: the file
  * shrank under us).
  */
@@ -62,28 +62,28 @@ int edit_reserve(struct map_file *f, const struct edit_plan *p);
 
 /*
  * Apply the edits, given in any order, in file order (p, their plan): a
- * later one wins where they overlap, and each window of the file is mapped
- * once for all the edits it holds.  The file must already be large enough.
- * With `sync`, every written page is on stable storage before return.
+ * later one wins where they overlap.  Each run, with the runs that touch
+ * it, is one pwrite(2) of up to 1 MiB.  The file must already be
+ * f->size bytes; MAP_ETRUNC if it is shorter afterwards (another process
+ * cut it: our writes past its new end left a hole before them).  Durable
+ * only after the caller's fdatasync(2).
  */
 int edit_apply(struct map_file *f, const struct edit *e,
-	       const struct edit_plan *p, int sync);
+	       const struct edit_plan *p);
 
 /* The bytes of the file an edit would overwrite: its span cut at the end. */
 uint64_t edit_old_len(const struct map_file *f, const struct edit *e);
 
 /*
  * The bytes the edits would overwrite (edit_old_len of each), one edit's
- * after another's in the order given, into buf; read as edit_apply writes,
- * in file order (p, the plan of these n edits) with each window mapped
- * once.  Overlapping edits whose
- * stretch of the file (cut at its end) exceeds MAP_WINDOW are -EINVAL:
- * callers read in batches smaller than that.
+ * after another's in the order given, into buf; read with pread(2) as
+ * edit_apply writes, in file order (p, the plan of these n edits).
+ * MAP_ETRUNC if the file ends first.
  */
 int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
 		  const struct edit_plan *p, unsigned char *buf);
 
-/* Compare the len bytes at off with want: 1 equal, 0 not, or -errno. */
+/* Compare the len bytes at off with want: 1 equal, 0 not, or -errno (MAP_ETRUNC). */
 int edit_equal(struct map_file *f, uint64_t off, const unsigned char *want,
 	       size_t len);
 

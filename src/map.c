@@ -159,7 +159,7 @@ int map_view_open(struct map_file *f, uint64_t off, size_t len, int flags,
 	    off + len < off || off + len > (uint64_t)INT64_MAX)
 		return -EOVERFLOW;
 	base = mmap(NULL, len + delta,
-		    (flags & MAP_VIEW_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ,
+		    PROT_READ,
 		    MAP_SHARED | ((flags & MAP_VIEW_POPULATE) ? MAP_POPULATE : 0),
 		    f->fd, (off_t)start);
 	if (base == MAP_FAILED)
@@ -206,11 +206,6 @@ int map_load(int fd, uint64_t off, size_t len)
 		rc = -errno;
 	munmap(p, len);
 	return rc;
-}
-
-int map_view_sync(struct map_view *v)
-{
-	return msync(v->base, v->base_len, MS_SYNC) < 0 ? -errno : 0;
 }
 
 /*

@@ -1,9 +1,9 @@
 /*
- * map: open a file and reach its bytes: through bounded mmap windows to
- * write them in place, through pread(2) (or mapped windows, on request) to
- * scan them.  Knows nothing of the command line; never prints.  Functions
- * return 0 or a negative errno, with MAP_ETRUNC for a file that shrank
- * under us (a mapped page that vanished, SIGBUS, or a read that ended early).
+ * map: open a file and reach its bytes to read them: through pread(2), or
+ * through bounded mmap windows on request (edit.c writes them).  Knows
+ * nothing of the command line; never prints.  Functions return 0 or a
+ * negative errno, with MAP_ETRUNC for a file that shrank under us (a
+ * mapped page that vanished, SIGBUS, or a read that ended early).
  */
 #ifndef MM_MAP_H
 #define MM_MAP_H
@@ -71,14 +71,13 @@ int map_grow(struct map_file *f, uint64_t size);
 size_t map_page_size(void);
 
 enum map_view_flags {
-	MAP_VIEW_WRITE = 1,	/* MAP_SHARED read/write */
 	MAP_VIEW_POPULATE = 2,	/* fault every page in now (one walk, not 8,192 faults) */
 };
 
 /*
- * Map [off, off + len) of a mappable file; only the pages holding the range
- * are mapped.  flags are map_view_flags.  len must be > 0 and the range
- * need not lie inside the file (poke maps what it has grown).
+ * Map [off, off + len) of a mappable file, read-only; only the pages
+ * holding the range are mapped.  flags are map_view_flags.  len must be
+ * > 0; a page past the end of the file raises SIGBUS when touched.
  */
 int map_view_open(struct map_file *f, uint64_t off, size_t len, int flags,
 		  struct map_view *v);
@@ -98,9 +97,6 @@ void map_view_close(struct map_view *v);
  */
 #define MAP_LOAD_BLOCK ((uint64_t)2 << 20)
 int map_load(int fd, uint64_t off, size_t len);
-
-/* msync(MS_SYNC) of the view's pages: they are on stable storage after. */
-int map_view_sync(struct map_view *v);
 
 /*
  * Run fn(ctx) with a SIGBUS guard over [lo, lo + len): if an access there

@@ -82,7 +82,7 @@ trace() {
 	truncate -s 32M "$D/img"
 	mkfs.ext4 -q -F "$D/img" || skip "mkfs.ext4 failed"
 	mkdir "$D/mnt"
-	# Poke if it is built, else write through a mapping as poke does.
+	# Poke if it is built, else write with python.
 	writer=poke
 	if mmtool poke --help 2>&1 | grep -q 'not built yet'; then writer=python; fi
 	cat > "$D/script" <<'SH'

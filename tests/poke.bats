@@ -144,7 +144,7 @@ PY
 	assert_output '\0ababab\0\0\0'
 }
 
-@test "poke: -r with a large count crosses mapping windows" {
+@test "poke: -r with a large count is written in many 1 MiB pieces" {
 	truncate -s 80M "$T/f"
 	mmtool poke -r 20000000 -x "$T/f" 3 'de ad be ef'
 	python3 - "$T/f" <<'PY'
@@ -565,13 +565,13 @@ PY
 @test "poke: pipes, directories, devices and standard input are refused" {
 	mkfifo "$T/fifo"
 	run -2 --separate-stderr timeout 10 mmtool poke "$T/fifo" 0 x
-	assert_equal "$stderr" "mmtool: poke: $T/fifo: not a regular file: poke writes only through a mapping"
+	assert_equal "$stderr" "mmtool: poke: $T/fifo: not a regular file: poke writes in place, only into files and block devices"
 	run -2 --separate-stderr mmtool poke "$T" 0 x
 	assert_equal "$stderr" "mmtool: poke: $T: is a directory"
 	run -2 --separate-stderr mmtool poke /dev/null 0 x
-	assert_equal "$stderr" "mmtool: poke: /dev/null: not a regular file: poke writes only through a mapping"
+	assert_equal "$stderr" "mmtool: poke: /dev/null: not a regular file: poke writes in place, only into files and block devices"
 	run -2 --separate-stderr mmtool poke - 0 x < /dev/null
-	assert_equal "$stderr" "mmtool: poke: -: cannot write to standard input: poke writes through a mapping of a file"
+	assert_equal "$stderr" "mmtool: poke: -: cannot write to standard input: poke writes in place, into a file"
 }
 
 @test "poke: a read-only file is refused and left as it was" {
@@ -588,15 +588,17 @@ PY
 	assert_output "xbc"
 }
 
-@test "poke: -s reaches stable storage: msync and fdatasync are called" {
+@test "poke: -s reaches stable storage: fdatasync follows the write" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	printf 'abc' > "$T/f"
 	# LeakSanitizer cannot run under ptrace: leaks are checked elsewhere.
 	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
-	run -0 strace -f -e trace=msync,fdatasync -o "$T/trace" mmtool poke -s "$T/f" 0 x
-	grep -q 'msync(.*MS_SYNC' "$T/trace"
-	grep -q 'fdatasync' "$T/trace"
-	run -0 strace -f -e trace=msync,fdatasync -o "$T/trace" mmtool poke "$T/f" 0 y
+	run -0 strace -f -e trace=pwrite64,msync,fdatasync -o "$T/trace" mmtool poke -s "$T/f" 0 x
+	run -0 grep -o -e 'pwrite64([0-9]*, "x", 1, 0)' -e 'fdatasync' "$T/trace"
+	assert_line --index 0 --regexp '^pwrite64\([0-9]+, "x", 1, 0\)$'
+	assert_line --index 1 fdatasync
+	assert_equal "${#lines[@]}" 2
+	run -0 strace -f -e trace=pwrite64,msync,fdatasync -o "$T/trace" mmtool poke "$T/f" 0 y
 	run ! grep -e msync -e fdatasync "$T/trace"
 }
 
@@ -757,6 +759,23 @@ PY
 		cmp "$T/f" "$T/g"
 		cmp "$T/f" "$T/h"
 	done
+}
+
+@test "poke --patch: touching lines over 2 MiB and lines across the 1 MiB writes equal python3 and xxd -r" {
+	randfile "$T/f" 4000000
+	cp "$T/f" "$T/g"
+	cp "$T/f" "$T/h"
+	# An edited dump at offset 100 (a write per MiB, edit.c), then lines
+	# that overlap it and straddle where its writes meet, in random order.
+	head -c 2200000 /dev/urandom | xxd -o 100 > "$T/p"
+	for o in 1048670 1048676 2097245 100 2200090 2199990; do
+		printf '%08x: 4142 4344 4546 4748 494a 4b4c 4d4e 4f50\n' "$o"
+	done | shuf >> "$T/p"
+	mmtool poke --patch "$T/p" "$T/f"
+	python_apply "$T/g" "$T/p"
+	xxd -r "$T/p" "$T/h"
+	cmp "$T/f" "$T/g"
+	cmp "$T/f" "$T/h"
 }
 
 @test "poke --patch: a sorted patch and a reversed one give what python3 gives" {

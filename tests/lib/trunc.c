@@ -3,7 +3,8 @@
  * regular file whose path contains $TRUNC_MATCH, truncate that file to 0
  * bytes, so the next touch of the mapping raises SIGBUS exactly as when
  * another process truncates it (and likewise before a sendfile(2) or a
- * pread(2) from it, so that the read then ends early) (FACTS.md:
+ * pread(2) from it, so that the read then ends early, and before a
+ * pwrite(2) to it, which then writes past the new end) (FACTS.md:
  * deterministic, unlike a race with truncate(1)).  With $TRUNC_SIZE, to that many bytes instead: the
  * rest of the page they end in then reads as zeros, without a SIGBUS.
  */
@@ -79,6 +80,27 @@ ssize_t pread64(int fd, void *buf, size_t count, off_t off)
 
 	if (!real)
 		real = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread64");
+	trunc_after(NULL, fd);
+	return real(fd, buf, count, off);
+}
+
+/* poke and replace write with pwrite(2): cut the file before each write. */
+ssize_t pwrite(int fd, const void *buf, size_t count, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+	trunc_after(NULL, fd);
+	return real(fd, buf, count, off);
+}
+
+ssize_t pwrite64(int fd, const void *buf, size_t count, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64");
 	trunc_after(NULL, fd);
 	return real(fd, buf, count, off);
 }
