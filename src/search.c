@@ -46,6 +46,7 @@ struct search {
 	pcre2_code **acode;	/* the same, anchored: one start at a time */
 	pcre2_code **icode;	/* anchored, for the costly starts, or NULL */
 	uint32_t *first;	/* the free steps of a start's first try */
+	struct grep_simd_set *lit;	/* the bytes every match begins with, or npats 0 */
 	char **text;		/* the patterns, for search_rx_callout */
 	size_t lookbehind;	/* the most any pattern looks behind a start */
 };
@@ -335,6 +336,69 @@ static int search_compile_one(struct search *s, size_t k, const char *pat,
 	return 0;
 }
 
+/*
+ * The bytes every match of pat begins with, into out (at most cap): the
+ * plain characters (or escaped punctuation) up to the first other item,
+ * less one a quantifier follows.  0 where an alternation could give
+ * another start: any '|' at all.
+ */
+static size_t search_rx_prefix(const char *pat, unsigned char *out, size_t cap)
+{
+	size_t len = 0;
+
+	if (strchr(pat, '|'))
+		return 0;
+	while (*pat && len < cap) {
+		const char *next = pat + 1;
+		unsigned char c = (unsigned char)*pat;
+
+		if (c == '\\') {
+			c = (unsigned char)pat[1];
+			/* \d, \1, \Q and the like: not one plain byte. */
+			if (!c || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+				break;
+			next = pat + 2;
+		} else if (strchr("^$.[()?*+{", c)) {
+			break;
+		}
+		if (*next && strchr("?*+{", *next))
+			break;
+		out[len++] = c;
+		pat = next;
+	}
+	return len;
+}
+
+/*
+ * A pattern whose matches all begin with two or more known bytes gets them
+ * as a literal set of one (s->lit[k]): grep_simd.c's vector search finds
+ * their few places faster than PCRE2 steps between its candidates.
+ */
+static int search_compile_prefix(struct search *s, size_t k, const char *pat,
+				 const struct search_opts *o)
+{
+	unsigned char buf[256], *val;
+	size_t len = search_rx_prefix(pat, buf, sizeof buf);
+	struct grep_simd_pat *q;
+
+	if (len < 2)
+		return 0;
+	if (!(val = malloc(2 * len)) || !(q = calloc(1, sizeof *q))) {
+		free(val);
+		return -1;
+	}
+	memcpy(val, buf, len);
+	memset(val + len, 0xff, len);
+	if (o->icase)
+		search_fold(val, val + len, len);
+	for (size_t j = 0; j < len; j++)
+		val[j] &= val[len + j];
+	*q = (struct grep_simd_pat){ .val = val, .mask = val + len, .len = len };
+	s->lit[k] = (struct grep_simd_set){ .pats = q, .npats = 1 };
+	grep_simd_prepare(&s->lit[k], o->kernel);
+	return 0;
+}
+
 static int search_compile_regex(struct search *s, const char *const *pats,
 				const struct search_opts *o, char *err,
 				size_t errlen, size_t *bad)
@@ -346,7 +410,8 @@ static int search_compile_regex(struct search *s, const char *const *pats,
 	s->icode = calloc(s->npats, sizeof *s->icode);
 	s->text = calloc(s->npats, sizeof *s->text);
 	s->first = calloc(s->npats, sizeof *s->first);
-	if (!s->code || !s->acode || !s->icode || !s->text || !s->first) {
+	s->lit = calloc(s->npats, sizeof *s->lit);
+	if (!s->code || !s->acode || !s->icode || !s->text || !s->first || !s->lit) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -354,6 +419,10 @@ static int search_compile_regex(struct search *s, const char *const *pats,
 		*bad = k;
 		if (search_compile_one(s, k, pats[k], opts, err, errlen))
 			return -1;
+		if (search_compile_prefix(s, k, pats[k], o)) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
 	s->keep = SEARCH_REGEX_KEEP;
 	return 0;
@@ -404,6 +473,12 @@ void search_free(struct search *s)
 	free(s->icode);
 	free(s->text);
 	free(s->first);
+	for (size_t k = 0; s->lit && k < s->npats; k++)
+		if (s->lit[k].npats) {
+			free((void *)s->lit[k].pats->val);
+			free(s->lit[k].pats);
+		}
+	free(s->lit);
 	free(s->set.pats);
 	free(s->bytes);
 	free(s);
@@ -634,6 +709,39 @@ static int search_rx_starts(struct search_scan *sc, size_t k,
 	return rc;
 }
 
+/*
+ * A pattern with a literal start (s->lit[k]): try, as search_rx_starts
+ * does, only the starts where the literal lies whole, in order, up to the
+ * first that does not fail (*from = it).  A start in the last len - 1
+ * bytes may still begin a match that goes on in the next chunk: with
+ * PCRE2_PARTIAL_HARD the unanchored pattern runs from there to say so.
+ */
+static int search_rx_lit_starts(struct search_scan *sc, size_t k,
+				const unsigned char *p, size_t n, size_t *from,
+				uint32_t opts)
+{
+	const struct search *s = sc->s;
+	const struct grep_simd_set *lit = &s->lit[k];
+	size_t at = *from, len, tail = n > lit->maxlen - 1 ? n - (lit->maxlen - 1) : 0;
+	int rc;
+
+	while ((at = lit->find(lit, p, n, at, n, &len)) < n) {
+		rc = search_rx_try(sc, s->acode[k], k, p, n, at, opts, s->first[k]);
+		if (search_rx_out_of_steps(rc))
+			rc = search_rx_costly(sc, k, p, n, at, opts);
+		if (rc != PCRE2_ERROR_NOMATCH) {
+			*from = at;
+			return rc;
+		}
+		at++;
+	}
+	if (tail > *from)
+		*from = tail;
+	if (!(opts & PCRE2_PARTIAL_HARD))
+		return PCRE2_ERROR_NOMATCH;
+	return search_rx_try(sc, s->code[k], k, p, n, *from, opts, s->first[k]);
+}
+
 static int search_rx_event(struct search_scan *sc, size_t k,
 			   const unsigned char *p, size_t n, size_t from,
 			   int final, uint64_t pos, struct search_event *ev)
@@ -644,8 +752,11 @@ static int search_rx_event(struct search_scan *sc, size_t k,
 
 	ev->kind = 0;
 	for (;;) {
-		rc = search_rx_try(sc, sc->s->code[k], k, p, n, from, opts,
-				   sc->s->first[k]);
+		if (sc->s->lit[k].npats)
+			rc = search_rx_lit_starts(sc, k, p, n, &from, opts);
+		else
+			rc = search_rx_try(sc, sc->s->code[k], k, p, n, from, opts,
+					   sc->s->first[k]);
 		if (search_rx_out_of_steps(rc)) {
 			rc = search_rx_starts(sc, k, p, n, &from, opts);
 			if (rc == PCRE2_ERROR_NOMATCH && from <= n)

@@ -103,3 +103,55 @@ runs() {
 		assert_output "$(<"$T/re.$n")"
 	done
 }
+
+@test "grep -E: patterns that begin with literal bytes match as python re does, across chunk and range seams, with -i" {
+	# src/search.c finds the literal start with the vector search and tries
+	# PCRE2 only there.  Random bytes, with the literal and near misses
+	# planted everywhere and astride every 2 MiB range and 4 MiB read.
+	python3 - "$T/f" <<'PY'
+import random, sys
+r = random.Random(11)
+b = bytearray(r.randbytes(5 << 20))
+words = [b'Xq7#Zk', b'Xq#Zk', b'Xq77#Zq', b'XQ7#zK', b'xq7#ZK', b'Xq', b'ab.cccd', b'AB.Cd', b'ab.d']
+for _ in range(100000):
+    w = r.choice(words)
+    o = r.randrange(len(b) - len(w))
+    b[o:o + len(w)] = w
+for seam in range(1 << 20, len(b), 1 << 20):
+    for back in range(1, 8):
+        w = r.choice(words)
+        b[seam - back:seam - back + len(w)] = w
+open(sys.argv[1], 'wb').write(b)
+PY
+	local res=('Xq.#Z[a-z]' 'Xq7?#Z' 'Xq7+#' 'ab\.c+d' '\#Zk' 'Xq7#' '(?i)xq7#zk' '(?i)ab\.C*d') n
+	py_re_each "$T/f" "${res[@]}"
+	for n in "${!res[@]}"; do
+		[ -s "$T/re.$n" ]
+		run -0 mmtool grep -j 3 -E "${res[n]}" "$T/f"
+		assert_output "$(<"$T/re.$n")"
+	done
+	run -0 mmtool grep -j 1 -E "${res[0]}" "$T/f"
+	assert_output "$(<"$T/re.0")"
+	# -i as the option, not in the pattern.
+	run -0 mmtool grep -i -E 'xq7#zk' "$T/f"
+	assert_output "$(<"$T/re.6")"
+}
+
+@test "grep -E: a literal start cut by the end of a pipe's read is found whole in the next" {
+	# Each pause ends a read(2) with the first 1, 2 or 3 bytes of Xq7#.
+	python3 - > "$T/want" <<'PY'
+parts = [b'A' * 1000 + b'X', b'q7#Zk' + b'A' * 1000 + b'Xq', b'7#Zk' + b'A' * 1000 + b'Xq7', b'#Zk!']
+data = b''.join(parts)
+import re
+print('\n'.join(str(m.start()) for m in re.finditer(rb'Xq7#Z', data)))
+PY
+	run -0 mmtool grep -E 'Xq7#Z' - < <(python3 -c '
+import sys, time
+parts = [b"A" * 1000 + b"X", b"q7#Zk" + b"A" * 1000 + b"Xq", b"7#Zk" + b"A" * 1000 + b"Xq7", b"#Zk!"]
+for p in parts:
+    sys.stdout.buffer.write(p)
+    sys.stdout.flush()
+    time.sleep(0.2)')
+	assert_output "$(<"$T/want")"
+	assert_equal "${#lines[@]}" 3
+}
