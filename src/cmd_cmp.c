@@ -32,11 +32,14 @@ struct cmp_opts {
 	const char *skip, *limit, *range, *radix, *threads;
 };
 
+/* A pipe longer than what is compared: read no further, so its size is not known. */
+#define CMP_SIZE_UNKNOWN UINT64_MAX
+
 struct cmp {
 	struct cmp_opts o;
 	const char *path[2];
 	struct map_file f[2];
-	uint64_t size[2];	/* each file's size (standard input: as read) */
+	uint64_t size[2];	/* each file's size (a pipe: as read, or CMP_SIZE_UNKNOWN) */
 	uint64_t start[2];	/* where the compared part starts in each */
 	uint64_t want;		/* bytes to compare, if both files have them */
 	uint64_t avail[2];	/* bytes each has from its start on (up to want) */
@@ -69,12 +72,14 @@ static int cmp_spool_chunk(void *ctx, const unsigned char *p, size_t n,
 /*
  * A stream cannot be read twice or in pieces out of order: its first
  * `keep` bytes go to an unnamed temporary file, which is then compared as
- * a file; the rest is read only to learn its size (unless `exact` is 0).
+ * a file.  It is read no further, as cmp(1) stops at the first end (yes(1)
+ * and /dev/zero never end): a stream that still had `keep` bytes is of
+ * unknown size, CMP_SIZE_UNKNOWN.
  */
-static int cmp_spool(struct cmp *c, int i, uint64_t keep, int exact)
+static int cmp_spool(struct cmp *c, int i, uint64_t keep)
 {
 	struct out *tmp;
-	struct cmp_spooler kept = { NULL, 0 }, rest = { NULL, 0 };
+	struct cmp_spooler kept = { NULL, 0 };
 	struct map_file scratch;
 	char proc[64];
 	int fd, rc, tmp_err;
@@ -89,8 +94,6 @@ static int cmp_spool(struct cmp *c, int i, uint64_t keep, int exact)
 	rc = map_walk(&c->f[i], 0, keep, 0, cmp_spool_chunk, &kept);
 	if (!rc)
 		rc = out_flush(tmp);
-	if (!rc && kept.n == keep)
-		rc = map_walk(&c->f[i], 0, exact ? UINT64_MAX : 1, 0, cmp_spool_chunk, &rest);
 	tmp_err = tmp->err;
 	out_free(tmp);
 	if (rc) {
@@ -104,7 +107,7 @@ static int cmp_spool(struct cmp *c, int i, uint64_t keep, int exact)
 	close(fd);
 	if (rc)
 		return mm_error("cmp", c->path[i], "temporary file: %s", strerror(-rc));
-	c->size[i] = kept.n + rest.n;
+	c->size[i] = kept.n == keep && keep != UINT64_MAX ? CMP_SIZE_UNKNOWN : kept.n;
 	return 0;
 }
 
@@ -212,6 +215,11 @@ static int cmp_bounds(struct cmp *c, uint64_t limit)
 	if (c->o.range) {
 		if ((rc = cmd_range("cmp", c->o.range, &r)))
 			return rc;
+		if (c->size[0] == CMP_SIZE_UNKNOWN &&
+		    ((r.start_given && r.start.from_end) ||
+		     (!r.is_length && r.end_given && r.end.from_end)))
+			return mm_error("cmp", c->path[0],
+					"a negative RANGE needs a file with a known size: a stream is read only as far as it is compared");
 		if ((e = num_resolve_range_in(&r, c->size[0], &lo, &hi)))
 			return mm_error("cmp", c->path[0], "bad RANGE '%s': %s (size %llu)",
 					c->o.range, num_strerror(e),
@@ -256,7 +264,7 @@ static int cmp_open(struct cmp *c)
 		other = other < UINT64_MAX - c->start[i] - 1 ? c->start[i] + other + 1 : UINT64_MAX;
 		if (c->o.patch && i == 1)
 			other = UINT64_MAX;
-		if ((rc = cmp_spool(c, i, other, !c->o.silent)))
+		if ((rc = cmp_spool(c, i, other)))
 			return rc;
 	}
 	return 0;
@@ -277,8 +285,12 @@ static int cmp_sizes(struct cmp *c, int *differ)
 	*differ = 1;
 	if (c->o.silent)
 		return 0;
-	mm_error("cmp", c->path[s], "EOF after %llu bytes compared: %llu bytes shorter than %s",
-		 (unsigned long long)c->avail[s], (unsigned long long)by, c->path[1 - s]);
+	if (c->size[1 - s] == CMP_SIZE_UNKNOWN)
+		mm_error("cmp", c->path[s], "EOF after %llu bytes compared: shorter than %s (not read to its end)",
+			 (unsigned long long)c->avail[s], c->path[1 - s]);
+	else
+		mm_error("cmp", c->path[s], "EOF after %llu bytes compared: %llu bytes shorter than %s",
+			 (unsigned long long)c->avail[s], (unsigned long long)by, c->path[1 - s]);
 	if (c->o.patch && s == 0)
 		rc = cmp_dump(c, 1, c->start[1] + c->avail[0], by, c->start[0] + c->avail[0], NULL);
 	else if (c->o.patch)
@@ -338,8 +350,11 @@ static int cmp_compare(struct cmp *c)
 		json_begin(&j, c->out, "summary");
 		json_u64(&j, "bytes", c->bytes);
 		json_u64(&j, "ranges", c->ranges);
-		json_u64(&j, "size1", c->size[0]);
-		json_u64(&j, "size2", c->size[1]);
+		for (int i = 0; i < 2; i++)
+			if (c->size[i] == CMP_SIZE_UNKNOWN)
+				json_str(&j, i ? "size2" : "size1", NULL);
+			else
+				json_u64(&j, i ? "size2" : "size1", c->size[i]);
 		json_end(&j);
 	}
 	out_flush(c->out);

@@ -359,6 +359,25 @@ PY
 	assert_equal "$stderr" "mmtool: cmp: standard input can be only one of the two files"
 }
 
+@test "cmp: a stream is read no further than the comparison needs, as cmp(1): yes and /dev/zero end" {
+	printf 'y\ny\ny\n' > "$T/y"
+	run -1 --separate-stderr timeout 10 bash -c "yes | mmtool cmp - '$T/y'"
+	assert_equal "$stderr" "mmtool: cmp: $T/y: EOF after 6 bytes compared: shorter than - (not read to its end)"
+	assert_output ""
+	run -1 --separate-stderr timeout 10 bash -c "yes | mmtool cmp --json '$T/y' -"
+	assert_output '{"kind":"summary","bytes":0,"ranges":0,"size1":6,"size2":null}'
+	run -1 --separate-stderr timeout 10 mmtool cmp -c /dev/zero "$T/y"
+	assert_output "6 1"
+	assert_equal "$stderr" "mmtool: cmp: $T/y: EOF after 6 bytes compared: shorter than /dev/zero (not read to its end)"
+	run -1 timeout 10 bash -c "yes | mmtool cmp -s - '$T/y'"
+	run -2 --separate-stderr timeout 10 bash -c "yes | mmtool cmp --range -2: - '$T/y'"
+	assert_equal "$stderr" "mmtool: cmp: -: a negative RANGE needs a file with a known size: a stream is read only as far as it is compared"
+	# A stream that ends within the comparison is still counted exactly.
+	run -1 --separate-stderr bash -c "yes | head -c 4 | mmtool cmp --json - '$T/y'"
+	assert_output '{"kind":"summary","bytes":0,"ranges":0,"size1":4,"size2":6}'
+	assert_equal "$stderr" "mmtool: cmp: -: EOF after 4 bytes compared: 2 bytes shorter than $T/y"
+}
+
 @test "cmp: holes in both files are equal; data against a hole is compared" {
 	local mib=$((1 << 20))
 	truncate -s $((64 * mib)) "$T/a" "$T/b"
