@@ -48,6 +48,12 @@
 /* Jobs run ahead of the oldest not yet printed, per thread. */
 #define GREP_AHEAD 16
 #define GREP_THREADS_MAX 1024
+/*
+ * Each thread reads one job at a time into a buffer of its own: no more
+ * threads run than such buffers fit in this, so that memory stays bounded
+ * for any -j (with -E, whose jobs are read whole, 12 threads).
+ */
+#define GREP_MEMORY ((size_t)32 << 20)
 /* -C N: the context comes from the chunk overlap, which map_walk bounds. */
 #define GREP_CONTEXT_MAX ((uint64_t)1 << 20)
 
@@ -579,14 +585,21 @@ static int grep_compile(struct grep *g, const char *const *given, size_t ngiven)
 		.overlap = g->o.overlap || g->o.word_filter,
 	};
 	char err[512], **pats;
-	size_t bad, n;
+	size_t bad, n, job;
 	int rc;
 
 	if ((rc = grep_pats(g, given, ngiven, &pats, &n)))
 		return rc;
 	g->s = search_compile((const char *const *)pats, n, &so, err, sizeof err, &bad);
 	grep_pats_free(pats);
-	return g->s ? 0 : mm_error("grep", NULL, "%s", err);
+	if (!g->s)
+		return mm_error("grep", NULL, "%s", err);
+	/* A job reads its range and what a match begun in it can reach. */
+	job = map_walk_memory(g->range_size + search_walk_keep(g->s, 0) + g->margin,
+			      search_walk_keep(g->s, g->margin));
+	if (g->threads > GREP_MEMORY / job)
+		g->threads = GREP_MEMORY / job > 1 ? (unsigned)(GREP_MEMORY / job) : 1;
+	return 0;
 }
 
 /* -H / --no-filename, else names when more than one file may be searched. */

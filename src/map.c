@@ -384,21 +384,32 @@ static int map_skip(int fd, uint64_t off, unsigned char *buf, size_t cap)
  * the walk, as it ends cat; a file that ends early shrank (MAP_ETRUNC), as
  * when mapped.
  */
-static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
-			 size_t keep, map_chunk_fn fn, void *ctx)
+/* The bytes map_walk_read reads at once for a walk of len bytes (a file's). */
+static size_t map_walk_chunk(uint64_t len, size_t keep)
 {
-	size_t chunk = MAP_READ_CHUNK, carried = 0, n, k;
-	unsigned char *buf;
-	uint64_t pos = off;
-	ssize_t r;
-	int rc = 0;
+	size_t chunk = MAP_READ_CHUNK;
 
 	/* At least 16 times what each chunk re-reads, so that costs little. */
 	if (keep > chunk / 16)
 		chunk = keep < MAP_WINDOW / 16 ? 16 * keep : MAP_WINDOW;
 	/* A small file is read whole at once: one read, no second for EOF. */
-	if (!f->stream && len < chunk)
-		chunk = (size_t)len;
+	return len < chunk ? (size_t)len : chunk;
+}
+
+size_t map_walk_memory(uint64_t len, size_t keep)
+{
+	return keep + map_walk_chunk(len, keep) + MAP_READ_SLACK;
+}
+
+static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
+			 size_t keep, map_chunk_fn fn, void *ctx)
+{
+	size_t chunk = map_walk_chunk(f->stream ? UINT64_MAX : len, keep), carried = 0, n, k;
+	unsigned char *buf;
+	uint64_t pos = off;
+	ssize_t r;
+	int rc = 0;
+
 	if (!(buf = malloc(keep + chunk + MAP_READ_SLACK)))
 		return -ENOMEM;
 	if (f->stream)

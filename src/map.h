@@ -141,6 +141,9 @@ typedef int (*map_chunk_fn)(void *ctx, const unsigned char *p, size_t n,
 int map_walk(struct map_file *f, uint64_t off, uint64_t len, size_t keep,
 	     map_chunk_fn fn, void *ctx);
 
+/* The buffer a walk of a file's len bytes reads into, keeping keep: the memory it holds. */
+size_t map_walk_memory(uint64_t len, size_t keep);
+
 /*
  * Copy [off, off + len) of a mappable file to out_fd with sendfile(2): the
  * page cache goes to the pipe or file without passing through our memory

@@ -692,3 +692,19 @@ PY
 		assert_output --partial -- "$o"
 	done
 }
+
+@test "grep: memory stays bounded for any -j: -j 1024 -E over 64 MiB holds no more than 12 jobs' buffers" {
+	under_sanitizer && skip "ASan's own memory would be measured"
+	truncate -s 64M "$T/f"
+	printf 'Xq7#Zk' | dd of="$T/f" bs=1 seek=40000000 conv=notrunc status=none
+	# Peak resident memory of the child, by python3's getrusage: 32 jobs
+	# of 2.5 MiB at once would be 80 MiB; 12 at a time are 30.
+	run -0 python3 -c '
+import resource, subprocess, sys
+out = subprocess.run(sys.argv[1:], capture_output=True).stdout
+print(out.decode().strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+' mmtool grep -j 1024 -E 'Xq.#Z[a-z]' "$T/f"
+	read -r off mib <<<"$output"
+	assert_equal "$off" 40000000
+	[ "$mib" -lt 48 ]
+}
