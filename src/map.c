@@ -426,6 +426,8 @@ static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 		n = carried + (size_t)r;
 		memset(buf + n, 0, MAP_READ_SLACK);
 		rc = fn(ctx, buf, n, pos);
+		if (rc || !len)
+			break;		/* nothing to carry into a next chunk */
 		k = keep < n ? keep : n;
 		memmove(buf, buf + n - k, k);
 		pos += n - k;
