@@ -257,8 +257,16 @@ static int grep_range_run(void *ctx, size_t job, void *slot)
 	struct grep_file *fs = ctx;
 	uint64_t a = fs->lo + job * fs->g->range_size;
 	uint64_t b = fs->hi - a > fs->g->range_size ? a + fs->g->range_size : fs->hi;
+	struct grep_part *p = slot;
 
-	grep_part_scan(fs->g, fs->name, fs->f, fs->lo, fs->hi, a, b, slot);
+	/* No match starts in a hole or runs into one: its zeros are not read
+	 * (they would fill the page cache), as cmp skips holes. */
+	if (fs->g->never_zero && map_is_hole(fs->f, a, b)) {
+		out_init(&p->out, -1);
+		p->r = (struct grep_result){ .first = UINT64_MAX, .resume = b };
+		return 0;
+	}
+	grep_part_scan(fs->g, fs->name, fs->f, fs->lo, fs->hi, a, b, p);
 	return 0;
 }
 
@@ -594,6 +602,7 @@ static int grep_compile(struct grep *g, const char *const *given, size_t ngiven)
 	grep_pats_free(pats);
 	if (!g->s)
 		return mm_error("grep", NULL, "%s", err);
+	g->never_zero = search_never_zero(g->s);
 	/* A job reads its range and what a match begun in it can reach. */
 	job = map_walk_memory(g->range_size + search_walk_keep(g->s, 0) + g->margin,
 			      search_walk_keep(g->s, g->margin));

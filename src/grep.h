@@ -53,6 +53,7 @@ struct grep {
 	int have_range;
 	unsigned threads;
 	uint64_t range_size;	/* GREP_RANGE or GREP_RANGE_REGEX */
+	int never_zero;		/* search_never_zero: holes hold no match */
 	struct grep_entry *ents;
 	size_t nents, capents;
 	char *names;		/* the paths, NUL-terminated, one after another */

@@ -123,6 +123,18 @@ int map_refresh(struct map_file *f)
 	return 0;
 }
 
+int map_is_hole(const struct map_file *f, uint64_t lo, uint64_t hi)
+{
+	off_t d;
+
+	if (!S_ISREG(f->mode) || f->stream || lo >= hi || lo > (uint64_t)INT64_MAX)
+		return 0;
+	d = lseek(f->fd, (off_t)lo, SEEK_DATA);
+	if (d < 0)
+		return errno == ENXIO;	/* no data from lo on */
+	return (uint64_t)d >= hi;
+}
+
 int map_grow(struct map_file *f, uint64_t size)
 {
 	if (size <= f->size)

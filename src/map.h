@@ -61,6 +61,13 @@ struct map_view {
 int map_open(struct map_file *f, const char *path, int fd, int flags);
 void map_close(struct map_file *f);
 
+/*
+ * 1 if [lo, hi) of the regular file f is all hole (SEEK_DATA finds no
+ * data there), else 0: where the file system cannot say, or on an error.
+ * Moves f's file offset.
+ */
+int map_is_hole(const struct map_file *f, uint64_t lo, uint64_t hi);
+
 /* Read the size again (after taking a lock, say). */
 int map_refresh(struct map_file *f);
 

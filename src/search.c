@@ -484,6 +484,18 @@ void search_free(struct search *s)
 	free(s);
 }
 
+int search_never_zero(const struct search *s)
+{
+	if (s->kind == SEARCH_REGEX)
+		return 0;
+	/* val is kept masked: a zero byte matches where val is 0. */
+	for (size_t k = 0; k < s->set.npats; k++)
+		for (size_t j = 0; j < s->set.pats[k].len; j++)
+			if (s->set.pats[k].val[j] == 0)
+				return 0;
+	return 1;
+}
+
 const char *search_kernel(const struct search *s)
 {
 	return s->kind == SEARCH_REGEX ? "pcre2" : s->set.kernel;

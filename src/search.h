@@ -54,6 +54,12 @@ struct search *search_compile(const char *const *pats, size_t n,
 			      size_t errlen, size_t *bad);
 void search_free(struct search *s);
 
+/*
+ * 1 if no match can hold a zero byte (literal and hex patterns without
+ * one), so that none lies in a hole or across its edge; 0 for a regex.
+ */
+int search_never_zero(const struct search *s);
+
 /* Which literal kernel was chosen: "avx2", "sse2", "scalar" or "pcre2". */
 const char *search_kernel(const struct search *s);
 

@@ -708,3 +708,44 @@ print(out.decode().strip(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxr
 	assert_equal "$off" 40000000
 	[ "$mib" -lt 48 ]
 }
+
+@test "grep: holes of a sparse file are not read when no match can hold a zero byte; results equal python's" {
+	local mib=$((1 << 20))
+	truncate -s $((128 * mib)) "$T/f"
+	# Data in three places: one ends right before a 16 MiB range's edge and
+	# a hole, one starts at the next, one lies alone far out.  python3
+	# prints where NEEDLE lies, then NEEDLE and a zero byte.
+	python3 - "$T/f" > "$T/want" <<'PY'
+import sys
+f = open(sys.argv[1], 'r+b')
+mib = 1 << 20
+for off in (40 * mib + 3, 48 * mib - 6, 48 * mib, 120 * mib):
+    f.seek(off)
+    f.write(b'NEEDLE')
+f.close()
+data = open(sys.argv[1], 'rb').read()
+for pat in (b'NEEDLE', b'NEEDLE\0'):
+    at = data.find(pat)
+    while at >= 0:
+        print(at)
+        at = data.find(pat, at + len(pat))
+    print('-')
+PY
+	for j in 1 3; do
+		run -0 mmtool grep -j "$j" NEEDLE "$T/f"
+		assert_output "$(sed -n '1,/^-$/p' "$T/want" | sed '$d')"
+	done
+	# A pattern with a zero byte matches into a hole: holes are read then.
+	run -0 mmtool grep -x 4e4545444c4500 "$T/f"
+	assert_output "$(sed '1,/^-$/d' "$T/want" | sed '$d')"
+	# Where the file system reports holes, they are not brought into the
+	# page cache (reading a hole caches pages of zeros): the two 16 MiB
+	# ranges with data in them are read, and what reaches past them.
+	command -v fincore >/dev/null || skip "fincore is not installed"
+	python3 -c 'import os, sys; os.lseek(os.open(sys.argv[1], os.O_RDONLY), 0, os.SEEK_HOLE) < os.path.getsize(sys.argv[1]) or sys.exit(1)' "$T/f" ||
+		skip "this file system does not report holes"
+	mmtool flush --drop "$T/f"
+	mmtool grep -c NEEDLE "$T/f"
+	run -0 fincore -b -n -o RES "$T/f"
+	[ "$output" -lt $((64 * mib)) ]
+}
