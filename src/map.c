@@ -396,6 +396,61 @@ static int map_skip(int fd, uint64_t off, unsigned char *buf, size_t cap)
  * the walk, as it ends cat; a file that ends early shrank (MAP_ETRUNC), as
  * when mapped.
  */
+/*
+ * map_walk_read's buffer, kept by each thread for its next walk: a job of
+ * grep -E reads 2.5 MiB at once into fresh pages otherwise, a fault each
+ * (2.5 ms a job on a machine whose page tables the hypervisor shadows).
+ * A larger one is freed at once; a thread's goes when it ends, the main
+ * thread's at exit.
+ */
+#define MAP_BUF_KEEP ((size_t)4 << 20)
+
+struct map_buf {
+	size_t cap;
+	unsigned char data[];
+};
+
+static pthread_key_t map_buf_key;
+static pthread_once_t map_buf_once = PTHREAD_ONCE_INIT;
+static int map_buf_ok;
+
+static void map_buf_drop(void)
+{
+	free(pthread_getspecific(map_buf_key));
+	pthread_setspecific(map_buf_key, NULL);
+}
+
+static void map_buf_init(void)
+{
+	map_buf_ok = pthread_key_create(&map_buf_key, free) == 0 &&
+		     atexit(map_buf_drop) == 0;
+}
+
+/* A buffer of n bytes or more, this thread's kept one if it is that big. */
+static struct map_buf *map_buf_take(size_t n)
+{
+	struct map_buf *b;
+
+	pthread_once(&map_buf_once, map_buf_init);
+	b = map_buf_ok ? pthread_getspecific(map_buf_key) : NULL;
+	if (b) {
+		pthread_setspecific(map_buf_key, NULL);
+		if (b->cap >= n)
+			return b;
+		free(b);
+	}
+	if (!(b = malloc(sizeof *b + n)))
+		return NULL;
+	b->cap = n;
+	return b;
+}
+
+static void map_buf_give(struct map_buf *b)
+{
+	if (!map_buf_ok || b->cap > MAP_BUF_KEEP || pthread_setspecific(map_buf_key, b))
+		free(b);
+}
+
 /* The bytes map_walk_read reads at once for a walk of len bytes (a file's). */
 static size_t map_walk_chunk(uint64_t len, size_t keep)
 {
@@ -417,13 +472,15 @@ static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 			 size_t keep, map_chunk_fn fn, void *ctx)
 {
 	size_t chunk = map_walk_chunk(f->stream ? UINT64_MAX : len, keep), carried = 0, n, k;
+	struct map_buf *held = map_buf_take(keep + chunk + MAP_READ_SLACK);
 	unsigned char *buf;
 	uint64_t pos = off;
 	ssize_t r;
 	int rc = 0;
 
-	if (!(buf = malloc(keep + chunk + MAP_READ_SLACK)))
+	if (!held)
 		return -ENOMEM;
+	buf = held->data;
 	if (f->stream)
 		rc = map_skip(f->fd, off, buf, keep + chunk);
 	while (!rc && len) {
@@ -445,7 +502,7 @@ static int map_walk_read(struct map_file *f, uint64_t off, uint64_t len,
 		pos += n - k;
 		carried = k;
 	}
-	free(buf);
+	map_buf_give(held);
 	return rc;
 }
 
