@@ -86,6 +86,19 @@ bench_compare "grep -x: hex with a ?? wildcard, file written in 64 KiB pieces" 2
 	"rg -boa -o '(?s-u)\\x58\\x71.\\x23\\x5a\\x6b' $grep_small"
 rm -f "$grep_json" "$grep_file" "$grep_small"
 
+# A sparse 1 GiB file (a disk image, say) with the literal in three pieces
+# of data: mmtool skips ranges that are all hole, rg reads the zeros
+# (from the page cache after its first run).
+grep_sparse=$BENCH_DIR/grep-sparse
+truncate -s 1G "$grep_sparse"
+for at in 1000000 500000000 1000000000; do
+	printf '%s' "$grep_lit" | dd of="$grep_sparse" bs=1 seek="$at" conv=notrunc status=none
+done
+bench_compare "grep -c: a 1 GiB sparse file with three pieces of data" 5 \
+	"$MMTOOL grep -c $grep_lit $grep_sparse" \
+	"rg -c -a -F --count-matches $grep_lit $grep_sparse"
+rm -f "$grep_sparse"
+
 # A tree of thousands of real files, read twice first so the cache is hot.
 # The per-file counts must agree (rg leaves out files with none).
 grep_tree=/usr/lib/x86_64-linux-gnu
