@@ -294,21 +294,11 @@ static int diff_dense(struct diff_ctx *c, struct diff_slot *s, uint64_t pos,
  */
 static int diff_is_data(const struct diff_side *d, uint64_t pos, uint64_t *until)
 {
-	uint64_t at = d->off + pos;
-	off_t r = lseek(d->f->fd, (off_t)at, SEEK_DATA);
+	int data = map_data_at(d->f, d->off + pos, until);
 
-	if (r < 0) {
-		/* ENXIO: no data from here to the end of the file. */
-		*until = UINT64_MAX;
-		return errno != ENXIO;
-	}
-	if ((uint64_t)r > at) {
-		*until = (uint64_t)r - d->off;
-		return 0;
-	}
-	r = lseek(d->f->fd, (off_t)at, SEEK_HOLE);
-	*until = r < 0 ? UINT64_MAX : (uint64_t)r - d->off;
-	return 1;
+	if (*until != UINT64_MAX)
+		*until -= d->off;
+	return data;
 }
 
 static int diff_job(void *ctx, size_t job, void *slot)

@@ -123,16 +123,31 @@ int map_refresh(struct map_file *f)
 	return 0;
 }
 
+int map_data_at(const struct map_file *f, uint64_t at, uint64_t *until)
+{
+	off_t r = at > (uint64_t)INT64_MAX ? -1 : lseek(f->fd, (off_t)at, SEEK_DATA);
+
+	*until = UINT64_MAX;
+	if (r < 0)
+		return at > (uint64_t)INT64_MAX || errno != ENXIO;	/* ENXIO: no data from at on */
+	if ((uint64_t)r > at) {
+		*until = (uint64_t)r;
+		return 0;
+	}
+	r = lseek(f->fd, (off_t)at, SEEK_HOLE);
+	/* A file cut short meanwhile must not send the caller backwards. */
+	if (r > 0 && (uint64_t)r > at)
+		*until = (uint64_t)r;
+	return 1;
+}
+
 int map_is_hole(const struct map_file *f, uint64_t lo, uint64_t hi)
 {
-	off_t d;
+	uint64_t until;
 
-	if (!S_ISREG(f->mode) || f->stream || lo >= hi || lo > (uint64_t)INT64_MAX)
+	if (!S_ISREG(f->mode) || f->stream || lo >= hi)
 		return 0;
-	d = lseek(f->fd, (off_t)lo, SEEK_DATA);
-	if (d < 0)
-		return errno == ENXIO;	/* no data from lo on */
-	return (uint64_t)d >= hi;
+	return !map_data_at(f, lo, &until) && until >= hi;
 }
 
 int map_grow(struct map_file *f, uint64_t size)

@@ -62,10 +62,15 @@ int map_open(struct map_file *f, const char *path, int fd, int flags);
 void map_close(struct map_file *f);
 
 /*
- * 1 if [lo, hi) of the regular file f is all hole (SEEK_DATA finds no
- * data there), else 0: where the file system cannot say, or on an error.
- * Moves f's file offset.
+ * Whether byte `at` of f is data (1) or in a hole (0), by SEEK_DATA and
+ * SEEK_HOLE, and in *until where that ends: at the next hole or the next
+ * data (UINT64_MAX: not before the end of the file).  Where the file
+ * system or the file cannot say (a device), everything is data.  Moves
+ * f's file offset.
  */
+int map_data_at(const struct map_file *f, uint64_t at, uint64_t *until);
+
+/* 1 if [lo, hi) of the regular file f is all hole, else 0 (map_data_at). */
 int map_is_hole(const struct map_file *f, uint64_t lo, uint64_t hi);
 
 /* Read the size again (after taking a lock, say). */

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "replace.h"
 
@@ -14,6 +15,7 @@ struct replace_find {
 	struct replace_plan *p;
 	const struct replace_spec *sp;
 	int status;		/* a replace_status that stopped the scan */
+	int stopped;		/* the scan stopped at the last match wanted */
 };
 
 /* The replacement for a match, with the matched bytes where keep says so. */
@@ -64,8 +66,8 @@ static int replace_hit(void *ctx, const struct search_hit *h)
 }
 
 /* Every match in [lo, hi), into p->m. */
-static int replace_scan(struct map_file *f, const struct search *s,
-			struct replace_find *fd, uint64_t lo, uint64_t hi)
+static int replace_scan_part(struct map_file *f, const struct search *s,
+			     struct replace_find *fd, uint64_t lo, uint64_t hi)
 {
 	struct search_scan sc;
 	uint64_t start = search_data_start(s, lo, 0, lo);
@@ -76,13 +78,38 @@ static int replace_scan(struct map_file *f, const struct search *s,
 	rc = map_walk(f, start, hi - start, search_walk_keep(s, 0), search_feed, &sc);
 	if (rc == 0)
 		rc = search_finish(&sc, 1);
-	if (rc == SEARCH_STOPPED)
+	if (rc == SEARCH_STOPPED) {
+		fd->stopped = 1;
 		rc = fd->status;
+	}
 	else if (search_is_status(rc)) {
 		search_strerror(&sc, rc, fd->p->err, sizeof fd->p->err);
 		rc = REPLACE_ESEARCH;
 	}
 	search_scan_free(&sc);
+	return rc;
+}
+
+/*
+ * The same, but where no match can hold a zero byte, only the data between
+ * the holes of a sparse file is read (as grep skips them).
+ */
+static int replace_scan(struct map_file *f, const struct search *s,
+			struct replace_find *fd, uint64_t lo, uint64_t hi)
+{
+	uint64_t until;
+	int rc = 0;
+
+	if (!search_never_zero(s) || !S_ISREG(f->mode))
+		return replace_scan_part(f, s, fd, lo, hi);
+	for (; lo < hi && !rc && !fd->stopped; lo = until) {
+		int data = map_data_at(f, lo, &until);
+
+		if (until > hi)
+			until = hi;
+		if (data)
+			rc = replace_scan_part(f, s, fd, lo, until);
+	}
 	return rc;
 }
 
@@ -187,7 +214,7 @@ int replace_plan(struct map_file *f, const struct search *s,
 		 const struct replace_spec *sp, uint64_t lo, uint64_t hi,
 		 struct replace_plan *p)
 {
-	struct replace_find fd = { p, sp, 0 };
+	struct replace_find fd = { p, sp, 0, 0 };
 	long used;
 	int rc;
 

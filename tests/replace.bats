@@ -224,6 +224,39 @@ PY
 	[ "$(stat -c %s "$T/big")" -eq "$size" ]
 }
 
+@test "replace: the holes of a sparse file are not read; -m and a zero byte in the pattern still count" {
+	local mib=$((1 << 20))
+	truncate -s $((96 * mib)) "$T/f"
+	# NEEDLE in the data, one ending where a hole begins, as python3 sees them.
+	python3 - "$T/f" <<'PY'
+import sys
+f = open(sys.argv[1], 'r+b')
+for off in (3, 40 << 20, (48 << 20) - 6, 90 << 20):
+    f.seek(off)
+    f.write(b'NEEDLE')
+PY
+	cp --sparse=always "$T/f" "$T/g"
+	run -0 mmtool replace -c NEEDLE needle "$T/f"
+	assert_output 4
+	python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[1], "wb").write(d.replace(b"NEEDLE", b"needle"))' "$T/g"
+	cmp "$T/f" "$T/g"
+	run -0 mmtool replace -c -m 2 needle NEEDLE "$T/f"
+	assert_output 2
+	run -0 mmtool grep needle "$T/f"
+	assert_output "$(printf '%s\n' $((48 * mib - 6)) $((90 * mib)))"
+	# A zero byte in the pattern: a match may run into a hole (both
+	# needles are followed by zeros, one by a hole's).
+	run -0 mmtool replace -c -x 6e6565646c6500 4e4545444c4500 "$T/f"
+	assert_output 2
+	command -v fincore >/dev/null || skip "fincore is not installed"
+	python3 -c 'import os, sys; os.lseek(os.open(sys.argv[1], os.O_RDONLY), 0, os.SEEK_HOLE) < os.path.getsize(sys.argv[1]) or sys.exit(1)' "$T/f" ||
+		skip "this file system does not report holes"
+	mmtool flush --drop "$T/f"
+	run -1 mmtool replace -n ABSENT absent "$T/f"
+	run -0 fincore -b -n -o RES "$T/f"
+	[ "$output" -lt $((16 * mib)) ]
+}
+
 @test "replace: errors are one line and exit 2" {
 	printf 'abc' > "$T/f"
 	run -2 --separate-stderr mmtool replace a b
