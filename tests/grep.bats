@@ -419,9 +419,16 @@ PY
 	truncate -s 4G "$T/huge" || skip "no sparse files here"
 	offs="0 33554429 67108859 2147483646 2181038076 4294967290"
 	plant "$T/huge" "$NEEDLE" $offs
-	# Mapped: 16 threads' windows do not all fit, and those that do not are read.
-	run -0 bash -c "ulimit -v 262144 && mmtool grep --mmap -j16 NEEDLE '$T/huge'"
-	assert_output "$(tr ' ' '\n' <<<"$offs")"
+	# Mapped: 16 threads' windows do not all fit, and those that do not are
+	# read.  Under make check only from 2047 MiB on (a match across 2^31,
+	# and the end), half the scan; the whole file under make check-full.
+	if [ -n "${MMTOOL_FULL:-}" ]; then
+		run -0 bash -c "ulimit -v 262144 && mmtool grep --mmap -j16 NEEDLE '$T/huge'"
+		assert_output "$(tr ' ' '\n' <<<"$offs")"
+	else
+		run -0 bash -c "ulimit -v 262144 && mmtool grep --mmap -j16 --range 2047M: NEEDLE '$T/huge'"
+		assert_output "$(tr ' ' '\n' <<<"2147483646 2181038076 4294967290")"
+	fi
 	# Read: the whole file under make check-full; under make check only its
 	# last megabyte, where offsets are past 2^31 and near 2^32.
 	if [ -n "${MMTOOL_FULL:-}" ]; then
