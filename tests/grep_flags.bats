@@ -77,11 +77,13 @@ gnu_offsets() { grep -aob "$@" | cut -d: -f1; }
 }
 
 @test "grep -o: OFFSET:BYTES, the bytes as peek -f string prints them" {
-	python3 - "$T/f" <<'PY'
+	# About 20 matches (50 under make check-full), each checked by a peek.
+	python3 - "$T/f" "$(reps 20000 50000)" <<'PY'
 import random, sys
 r = random.Random(3)
-b = bytearray(r.randrange(256) for _ in range(50000))
-for k in range(0, 50000, 997):
+n = int(sys.argv[2])
+b = bytearray(r.randrange(256) for _ in range(n))
+for k in range(0, n, 997):
     b[k:k + 3] = b'K\x00' + bytes([r.randrange(256)])
 open(sys.argv[1], 'wb').write(bytes(b))
 PY
