@@ -337,7 +337,8 @@ PY
 	printf '\0001\x00\xffa\\"\n' >> "$T/f"
 	out=$(mmtool peek -f string "$T/f")
 	[ "$(printf '%s' "$out" | wc -l)" -eq 0 ]
-	mmtool poke --create -e "$T/g" 0 "$out"
+	# After --: the escapes start with - when the first random byte is one.
+	mmtool poke --create -e -- "$T/g" 0 "$out"
 	cmp "$T/f" "$T/g"
 }
 
