@@ -11,19 +11,6 @@ _common_setup() {
 		PATH="$BATS_TEST_DIRNAME/../build/release:$PATH"
 	fi
 	T=$BATS_TEST_TMPDIR
-	# bats 1.8 keeps every test's folder until the whole run ends, so the
-	# files the tests write, big ones among them, wait on the disk, are
-	# written back and are removed by one long rm at the end.  Under
-	# tests/run the tests of a file run one after the other
-	# (MMTOOL_TESTS_IN_ORDER): the test before this one in this file is
-	# over, and its folder goes now (what cannot go is left to bats's rm
-	# at the end).
-	if [ -n "${MMTOOL_TESTS_IN_ORDER:-}" ] && [ -n "${BATS_FILE_TMPDIR:-}" ]; then
-		if [ -s "$BATS_FILE_TMPDIR/.previous-test" ]; then
-			rm -rf -- "$(<"$BATS_FILE_TMPDIR/.previous-test")" || true
-		fi
-		printf '%s' "$T" > "$BATS_FILE_TMPDIR/.previous-test"
-	fi
 }
 
 # sha256 of a file (as "HASH  -"), to show that a failed command left it
