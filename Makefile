@@ -61,9 +61,10 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEPS_APT)
 
 # Every bats test, against a build of its own in which warnings are
-# errors; the last line counts what passed and failed.
+# errors, compiled one job per CPU; the last line counts what passed and
+# failed.
 check:
-	$(MAKE) BUILD=$(CHECK_BUILD) WERROR=-Werror $(CHECK_BUILD)/mmtool
+	$(MAKE) -j$$(nproc) BUILD=$(CHECK_BUILD) WERROR=-Werror $(CHECK_BUILD)/mmtool
 	MMTOOL=$(abspath $(CHECK_BUILD)/mmtool) tests/run
 
 # The same suite with the exhaustive versions of the sampled tests (every

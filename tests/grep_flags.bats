@@ -77,11 +77,13 @@ gnu_offsets() { grep -aob "$@" | cut -d: -f1; }
 }
 
 @test "grep -o: OFFSET:BYTES, the bytes as peek -f string prints them" {
-	python3 - "$T/f" <<'PY'
+	# About 20 matches (50 under make check-full), each checked by a peek.
+	python3 - "$T/f" "$(reps 20000 50000)" <<'PY'
 import random, sys
 r = random.Random(3)
-b = bytearray(r.randrange(256) for _ in range(50000))
-for k in range(0, 50000, 997):
+n = int(sys.argv[2])
+b = bytearray(r.randrange(256) for _ in range(n))
+for k in range(0, n, 997):
     b[k:k + 3] = b'K\x00' + bytes([r.randrange(256)])
 open(sys.argv[1], 'wb').write(bytes(b))
 PY
@@ -98,7 +100,7 @@ PY
 }
 
 @test "grep -w: no ASCII letter, digit or _ beside a match, as GNU grep -w" {
-	for seed in 4 5; do
+	for seed in $(reps 4 "4 5"); do
 		words "$T/f" "$seed"
 		run -0 mmtool grep -w foo "$T/f"
 		assert_output "$(gnu_offsets -w foo "$T/f")"
@@ -195,9 +197,9 @@ PY
 }
 
 @test "grep -A/-B/-C: touching contexts merge into groups separated by --" {
-	# About 50 matches (150 under make check-full), each gap several times;
+	# About 20 matches (150 under make check-full), each gap a few times;
 	# the oracle runs xxd once per group.
-	python3 - "$T/f" "$(reps 10000 30000)" <<'PY'
+	python3 - "$T/f" "$(reps 4000 30000)" <<'PY'
 import random, sys
 r = random.Random(6)
 b = bytearray(r.randrange(256) for _ in range(int(sys.argv[2])))

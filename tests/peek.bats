@@ -7,6 +7,10 @@ setup() {
 }
 
 SIZES="0 1 15 16 17 4095 4096 4097 1048579"
+# The sizes whose offset/length pairs the first two tests try under make
+# check: the empty file, one byte, both sides of a line and of a page, and
+# the megabyte; under make check-full, all of $SIZES.
+QUICK_SIZES="0 1 17 4095 4097 1048579"
 
 # Offset/length pairs worth trying on a file of size $1: the edges, page
 # crossings, odd lengths.
@@ -79,7 +83,7 @@ same() {
 
 @test "peek: xxd format is byte-identical to xxd -s -l at many offsets and lengths" {
 	make_files
-	for s in $SIZES; do
+	for s in $(reps "$QUICK_SIZES" "$SIZES"); do
 		while read -r o l; do
 			case_next "size $s off $o len $l"
 			mmtool peek "$T/r$s" "$o" "$l" > "$O"
@@ -137,7 +141,9 @@ same() {
 
 @test "peek: canonical is byte-identical to hexdump -C, with and without -v" {
 	make_files
-	for f in $(reps "r0 r17 r4097 r1048579 zeros z48" "r0 r1 r15 r16 r17 r4095 r4096 r4097 r1048579 zeros z4096 z48"); do
+	# The megabyte file only under make check-full: a mapped window of a
+	# megabyte (below) compares it with hexdump -C under make check.
+	for f in $(reps "r0 r17 r4097 zeros z48" "r0 r1 r15 r16 r17 r4095 r4096 r4097 r1048579 zeros z4096 z48"); do
 		s=$(stat -c %s "$T/$f")
 		while read -r o l; do
 			case_next "canonical $f $o $l"
@@ -165,7 +171,7 @@ same() {
 
 @test "peek: hex is byte-identical to xxd -p, also with -c" {
 	make_files
-	for s in $SIZES; do
+	for s in $(reps "$QUICK_SIZES" "$SIZES"); do
 		while read -r o l; do
 			case_next "hex $s $o $l"
 			mmtool peek -f hex "$T/r$s" "$o" "$l" > "$O"
@@ -331,7 +337,8 @@ PY
 	printf '\0001\x00\xffa\\"\n' >> "$T/f"
 	out=$(mmtool peek -f string "$T/f")
 	[ "$(printf '%s' "$out" | wc -l)" -eq 0 ]
-	mmtool poke --create -e "$T/g" 0 "$out"
+	# After --: the escapes start with - when the first random byte is one.
+	mmtool poke --create -e -- "$T/g" 0 "$out"
 	cmp "$T/f" "$T/g"
 }
 
@@ -487,8 +494,13 @@ xxd_case() {
 	xxd "$@" > "$H"
 }
 
-# Line widths to try: the edges, the defaults, and two random ones.
-sample_cols() { echo 1 2 3 6 8 16 17 255 256 $((RANDOM % 256 + 1)) $((RANDOM % 256 + 1)); }
+# Line widths to try: the edges, the default and a random one under make
+# check; more edges and defaults and two random ones under make check-full
+# (tests/peek_full.bats tries every width there).
+sample_cols() {
+	reps "1 3 16 17 256 $((RANDOM % 256 + 1))" \
+		"1 2 3 6 8 16 17 255 256 $((RANDOM % 256 + 1)) $((RANDOM % 256 + 1))"
+}
 
 @test "peek: -b matches xxd -b at the sizes that matter, with -s and -l" {
 	for s in 0 1 15 16 17 4095 4097; do
@@ -551,7 +563,7 @@ sample_cols() { echo 1 2 3 6 8 16 17 255 256 $((RANDOM % 256 + 1)) $((RANDOM % 2
 }
 
 @test "peek: the xxd format matches xxd at sampled -c and -g, sizes 0 to 4097" {
-	for s in 0 1 15 16 17 4095 4097; do
+	for s in $(reps "0 1 16 17 4097" "0 1 15 16 17 4095 4097"); do
 		randfile "$T/r$s" "$s"
 		for c in $(sample_cols); do
 			xxd_case -c "$c" -g $((RANDOM % 9)) "$T/r$s"

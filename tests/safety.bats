@@ -205,8 +205,10 @@ PY
 	cp "$T/big" "$T/old"
 	cp "$T/big" "$T/want"
 	mmtool poke --patch "$T/p" "$T/want"
-	local v
-	for v in 36000 44000 52000 90000; do
+	local v low=(36000 44000 52000)
+	# Under make check, one of the low limits (any may fail part way) and
+	# the one with room; under make check-full, all of them.
+	for v in $(reps "${low[RANDOM % 3]} 90000" "${low[*]} 90000"); do
 		cp "$T/old" "$T/big"
 		run bash -c "ulimit -v $v; mmtool poke --patch '$T/p' '$T/big'"
 		echo "ulimit -v $v: $status $output"
