@@ -255,6 +255,17 @@ static uint64_t edit_piece_next(const struct edit_plan *p, size_t *r,
 	return hi > p->run[*r].lo ? hi : p->run[*r].lo;
 }
 
+/*
+ * A buffer for the pieces: EDIT_WRITE_MAX bytes, or less where all the
+ * edits span less (a 5-byte poke does not fault in a megabyte).
+ */
+static unsigned char *edit_piece_buf(const struct edit_plan *p)
+{
+	uint64_t span = p->nrun ? p->run[p->nrun - 1].hi - p->run[0].lo : 1;
+
+	return map_alloc_huge(span < EDIT_WRITE_MAX ? (size_t)span : EDIT_WRITE_MAX);
+}
+
 /* Fill buf with the bytes [lo, hi) of runs r .. next - 1, later edits last. */
 static void edit_gather(const struct edit *e, const struct edit_plan *p,
 			size_t r, size_t next, uint64_t lo, uint64_t hi,
@@ -298,7 +309,7 @@ int edit_apply(struct map_file *f, const struct edit *e,
 
 	if (!p->nrun)
 		return 0;
-	if (!(buf = map_alloc_huge(EDIT_WRITE_MAX)))
+	if (!(buf = edit_piece_buf(p)))
 		return -ENOMEM;
 	for (lo = p->run[0].lo; r < p->nrun && !rc;) {
 		size_t next;
@@ -361,7 +372,7 @@ int edit_read_old(struct map_file *f, const struct edit *e, size_t n,
 		  const struct edit_plan *p, unsigned char *buf)
 {
 	uint64_t *at = malloc((n ? n : 1) * sizeof *at), sum = 0, lo;
-	unsigned char *piece = map_alloc_huge(EDIT_WRITE_MAX);
+	unsigned char *piece = edit_piece_buf(p);
 	size_t r = 0;
 	int rc = 0;
 
