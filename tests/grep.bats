@@ -757,13 +757,14 @@ PY
 	run -0 mmtool grep -x 4e4545444c4500 "$T/f"
 	assert_output "$(sed '1,/^-$/d' "$T/want" | sed '$d')"
 	# Where the file system reports holes, they are not brought into the
-	# page cache (reading a hole caches pages of zeros): the two 16 MiB
-	# ranges with data in them are read, and what reaches past them.
+	# page cache (reading a hole caches pages of zeros): the three 16 MiB
+	# ranges with data in them are read, with readahead past them (about
+	# 60 MiB of the 128).
 	command -v fincore >/dev/null || skip "fincore is not installed"
 	python3 -c 'import os, sys; os.lseek(os.open(sys.argv[1], os.O_RDONLY), 0, os.SEEK_HOLE) < os.path.getsize(sys.argv[1]) or sys.exit(1)' "$T/f" ||
 		skip "this file system does not report holes"
 	mmtool flush --drop "$T/f"
 	mmtool grep -c NEEDLE "$T/f"
 	run -0 fincore -b -n -o RES "$T/f"
-	[ "$output" -lt $((64 * mib)) ]
+	[ "$output" -lt $((96 * mib)) ]
 }
